@@ -1,7 +1,8 @@
 /* buf.c — growable byte buffer (see buf.h).
  *
- * Uses only libc and OpenSSL's cleanse. Must never lose the terminating NUL, and must leave
- * the buffer untouched when an allocation fails so callers can report and clean up. */
+ * Uses only libc and OpenSSL's cleanse. Must never lose the terminating NUL, and must
+ * leave the buffer untouched when an allocation fails so callers can report and clean up.
+ */
 #include "buf.h"
 
 #include <openssl/crypto.h>

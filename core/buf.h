@@ -1,9 +1,10 @@
 /* buf.h — the one growable byte buffer of the core.
  *
- * Every unit that builds strings (canonical requests, URLs, bodies, reports) uses rb_buf so
- * that growth, NUL termination and secure wiping live in one place. The buffer always keeps
- * a terminating NUL after `len` bytes, so `data` can be used as a C string when the content
- * has no embedded NULs. The owner calls rb_buf_free (or rb_buf_free_secure for secrets). */
+ * Every unit that builds strings (canonical requests, URLs, bodies, reports) uses rb_buf
+ * so that growth, NUL termination and secure wiping live in one place. The buffer always
+ * keeps a terminating NUL after `len` bytes, so `data` can be used as a C string when the
+ * content has no embedded NULs. The owner calls rb_buf_free (or rb_buf_free_secure for
+ * secrets). */
 #ifndef RB_BUF_H
 #define RB_BUF_H
 
@@ -16,9 +17,11 @@ typedef struct rb_buf {
   size_t cap;
 } rb_buf;
 
-#define RB_BUF_INIT {NULL, 0, 0}
+#define RB_BUF_INIT                                                                      \
+  { NULL, 0, 0 }
 
-/* All appenders return 0 on success, -1 when memory runs out (the buffer is unchanged). */
+/* All appenders return 0 on success, -1 when memory runs out (the buffer is unchanged).
+ */
 int rb_buf_append(rb_buf *b, const void *data, size_t len);
 int rb_buf_puts(rb_buf *b, const char *s);
 int rb_buf_putc(rb_buf *b, char c);
@@ -34,7 +37,8 @@ const char *rb_buf_cstr(rb_buf *b);
 char *rb_buf_detach(rb_buf *b);
 void rb_buf_reset(rb_buf *b);
 void rb_buf_free(rb_buf *b);
-/* Wipes the bytes with OPENSSL_cleanse before freeing: for anything derived from a secret. */
+/* Wipes the bytes with OPENSSL_cleanse before freeing: for anything derived from a
+ * secret. */
 void rb_buf_free_secure(rb_buf *b);
 
 /* Duplicates a string (NULL stays NULL); aborts nothing, returns NULL on OOM. */

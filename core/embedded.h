@@ -1,4 +1,4 @@
-/* embedded.h — files compiled into the binary by tools/embed.c (the AWS service models).
+/* embedded.h — files compiled into the binary by tools/embed.c (service models, Lua).
  * The array ends with an entry whose name is NULL. The data is NUL-terminated. */
 #ifndef RB_EMBEDDED_H
 #define RB_EMBEDDED_H
@@ -12,5 +12,13 @@ struct rb_embedded_file {
 };
 
 extern const struct rb_embedded_file rb_embedded_models[];
+/* the files of core/lua: "runbook" (scheduler), "aws" (runbook.aws), "call" (the call
+ * command)
+ */
+extern const struct rb_embedded_file rb_embedded_lua[];
+
+/* The entry of that name, or NULL. */
+const struct rb_embedded_file *rb_embedded_find(const struct rb_embedded_file *files,
+                                                const char *name);
 
 #endif

@@ -1,15 +1,17 @@
 /* error.h — the one error shape of the core.
  *
  * Mirrors the Lua error table {code, message, status, request_id, retryable} so an AWS
- * error, a transport failure and a local misuse all reach scripts and the CLI the same way.
- * Pure C units fill a caller-owned rb_error and return non-zero. */
+ * error, a transport failure and a local misuse all reach scripts and the CLI the same
+ * way. Pure C units fill a caller-owned rb_error and return non-zero. */
 #ifndef RB_ERROR_H
 #define RB_ERROR_H
 
 typedef struct rb_error {
-  char code[96];        /* AWS error code ("ThrottlingException") or a local one ("NoCredentials") */
-  char message[1024];   /* one line, lowercase first word for local errors; never a secret */
-  int status;           /* HTTP status, 0 when no response was received */
+  char code[96]; /* AWS error code ("ThrottlingException") or a local one
+                    ("NoCredentials") */
+  char
+      message[1024]; /* one line, lowercase first word for local errors; never a secret */
+  int status;        /* HTTP status, 0 when no response was received */
   char request_id[128]; /* x-amzn-RequestId / <RequestId>, "" when unknown */
   int retryable;        /* 1 when the standard retry policy would retry it */
 } rb_error;

@@ -1,8 +1,9 @@
 /* header.h — an ordered list of HTTP header name/value pairs with owned strings.
  *
  * Used by the signer (input), the protocol layer (what to send), the transport (what was
- * received) and credential providers. Names keep the case they were added with; lookups are
- * case-insensitive. Values may repeat under one name (the signer joins them with ','). */
+ * received) and credential providers. Names keep the case they were added with; lookups
+ * are case-insensitive. Values may repeat under one name (the signer joins them with
+ * ','). */
 #ifndef RB_HEADER_H
 #define RB_HEADER_H
 
@@ -19,7 +20,8 @@ typedef struct rb_headers {
   size_t cap;
 } rb_headers;
 
-#define RB_HEADERS_INIT {NULL, 0, 0}
+#define RB_HEADERS_INIT                                                                  \
+  { NULL, 0, 0 }
 
 /* Appends a copy of name and value; 0 on success, -1 on OOM (list unchanged). */
 int rb_headers_add(rb_headers *h, const char *name, const char *value);
@@ -29,7 +31,8 @@ int rb_headers_set(rb_headers *h, const char *name, const char *value);
 const char *rb_headers_get(const rb_headers *h, const char *name);
 /* Removes every header of that name. */
 void rb_headers_remove(rb_headers *h, const char *name);
-/* Frees every string (values wiped first: they may hold a session token) and the array. */
+/* Frees every string (values wiped first: they may hold a session token) and the array.
+ */
 void rb_headers_free(rb_headers *h);
 
 #endif

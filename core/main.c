@@ -1,6 +1,354 @@
-/* main.c — placeholder entry point until the CLI lands. */
+/* main.c — the runbook command: parse argv, build the Lua state, run one script as the
+ * main task under one protected call, map the outcome to an exit code.
+ *
+ *   runbook [options] SCRIPT.lua [ARGS...]
+ *   runbook [options] call SERVICE OPERATION ['{json params}']
+ *
+ * Exit codes: 0 ok, 1 findings or a failed call, 2 usage, 3 runtime or credentials. Core
+ * options are recognised anywhere before "--"; every other argument after the script goes
+ * to the script. Uses lua_env.c and l_core.c; it must never print a secret (the only
+ * secrets here are inside the client, which redacts its own traces). */
+#include "buf.h"
+#include "l_core.h"
+#include "lua_env.h"
+
+#include <lauxlib.h>
+#include <limits.h>
 #include <stdio.h>
-int main(void) {
-  puts("runbook " RB_VERSION);
-  return 0;
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+enum { EXIT_OK = 0, EXIT_FINDINGS = 1, EXIT_USAGE = 2, EXIT_RUNTIME = 3 };
+
+typedef struct options {
+  rb_client_config client;
+  const char *script;
+  int is_call;
+  int nargs;
+  char **args; /* script arguments, in order */
+  const char *plugin_dirs[16];
+  int nplugins;
+} options;
+
+static const char usage[] =
+    "usage: runbook [options] SCRIPT.lua [ARGS...]\n"
+    "       runbook [options] call SERVICE OPERATION ['{json params}']\n"
+    "\n"
+    "options (accepted anywhere before --):\n"
+    "  --region REGION       AWS region (else AWS_REGION, AWS_DEFAULT_REGION, profile)\n"
+    "  --profile NAME        profile in ~/.aws/config and ~/.aws/credentials\n"
+    "  --endpoint-url URL    send every call to URL (e.g. a local fake AWS)\n"
+    "  --plugins DIR         look for steps and modules in DIR first (repeatable;\n"
+    "                        RUNBOOK_PATH=DIR:DIR does the same)\n"
+    "  --record FILE         save every AWS exchange (secrets removed) to FILE\n"
+    "  --replay FILE         answer every AWS call from FILE, with no network\n"
+    "  --debug               trace each request and response to stderr (secrets "
+    "redacted)\n"
+    "  -h, --help            this help\n"
+    "  --version             print the version\n"
+    "\n"
+    "exit codes: 0 ok, 1 findings or a failed call, 2 usage error, 3 runtime or "
+    "credential "
+    "error\n";
+
+/* `what` is quoted after `problem`: usage_error("unknown option", "--x"). */
+static int usage_error(const char *problem, const char *what) {
+  if (what)
+    fprintf(stderr, "runbook: %s '%s'\nTry 'runbook --help'.\n", problem, what);
+  else
+    fprintf(stderr, "runbook: %s\nTry 'runbook --help'.\n", problem);
+  return EXIT_USAGE;
+}
+
+/* Matches "--name VALUE" and "--name=VALUE"; returns 1 and advances *i when it matched.
+ */
+static int take_value(int argc, char **argv, int *i, const char *name, const char **out,
+                      int *missing) {
+  size_t n = strlen(name);
+  if (strncmp(argv[*i], name, n) != 0)
+    return 0;
+  if (argv[*i][n] == '=') {
+    *out = argv[*i] + n + 1;
+    return 1;
+  }
+  if (argv[*i][n] != '\0')
+    return 0;
+  if (*i + 1 >= argc) {
+    *missing = 1;
+    return 1;
+  }
+  *out = argv[++*i];
+  return 1;
+}
+
+/* Returns -1 to continue, or an exit code. */
+static int parse_core_option(int argc, char **argv, int *i, options *o) {
+  int missing = 0;
+  const char *plugin = NULL;
+  if (take_value(argc, argv, i, "--region", &o->client.region, &missing) ||
+      take_value(argc, argv, i, "--profile", &o->client.profile, &missing) ||
+      take_value(argc, argv, i, "--endpoint-url", &o->client.endpoint_url, &missing) ||
+      take_value(argc, argv, i, "--record", &o->client.record_path, &missing) ||
+      take_value(argc, argv, i, "--replay", &o->client.replay_path, &missing) ||
+      take_value(argc, argv, i, "--plugins", &plugin, &missing)) {
+    if (missing)
+      return usage_error("missing value for option", argv[*i]);
+    if (plugin && o->nplugins < 15)
+      o->plugin_dirs[o->nplugins++] = plugin;
+    return -2;
+  }
+  if (strcmp(argv[*i], "--debug") == 0) {
+    o->client.debug = 1;
+    return -2;
+  }
+  if (strcmp(argv[*i], "--help") == 0 || strcmp(argv[*i], "-h") == 0) {
+    fputs(usage, stdout);
+    return EXIT_OK;
+  }
+  if (strcmp(argv[*i], "--version") == 0) {
+    puts("runbook " RB_VERSION);
+    return EXIT_OK;
+  }
+  return -1;
+}
+
+static int parse_args(int argc, char **argv, options *o) {
+  int passthrough = 0;
+  for (int i = 1; i < argc; i++) {
+    if (!passthrough && strcmp(argv[i], "--") == 0) {
+      passthrough = 1;
+      continue;
+    }
+    if (!passthrough) {
+      int rc = parse_core_option(argc, argv, &i, o);
+      if (rc >= 0)
+        return rc;
+      if (rc == -2)
+        continue;
+    }
+    if (!o->script) {
+      if (!passthrough && argv[i][0] == '-' && argv[i][1])
+        return usage_error("unknown option", argv[i]);
+      o->script = argv[i];
+      o->is_call = strcmp(argv[i], "call") == 0;
+      continue;
+    }
+    o->args[o->nargs++] = argv[i];
+  }
+  if (!o->script)
+    return usage_error("no script given: runbook SCRIPT.lua [ARGS...]", NULL);
+  if (o->client.record_path && o->client.replay_path)
+    return usage_error("--record and --replay cannot be used together", NULL);
+  return -1;
+}
+
+static int is_dir(const char *path) {
+  struct stat st;
+  return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+static int is_file(const char *path) {
+  struct stat st;
+  return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/* Where plugins/ and runbooks/ live: beside an installed binary, else the source tree. */
+static char *find_data_dir(void) {
+  char exe[PATH_MAX];
+  ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+  rb_buf b = RB_BUF_INIT;
+  if (n > 0) {
+    exe[n] = '\0';
+    char *slash = strrchr(exe, '/');
+    if (slash)
+      *slash = '\0';
+    rb_buf_printf(&b, "%s/../share/runbook", exe);
+    if (is_dir(b.data) && rb_buf_puts(&b, "") == 0) {
+      char *real = realpath(b.data, NULL);
+      rb_buf_free(&b);
+      return real;
+    }
+  }
+  rb_buf_free(&b);
+  const char *src = getenv("RUNBOOK_DATA_DIR");
+  if (src && is_dir(src))
+    return realpath(src, NULL);
+  return is_dir(RB_SOURCE_DIR "/plugins") ? rb_strdup(RB_SOURCE_DIR) : NULL;
+}
+
+/* A script path as given, else by name in runbooks/. Caller frees. */
+static char *find_script(const char *name, const char *data_dir) {
+  if (is_file(name))
+    return rb_strdup(name);
+  rb_buf b = RB_BUF_INIT;
+  if (data_dir && !strchr(name, '/')) {
+    rb_buf_printf(&b, "%s/runbooks/%s", data_dir, name);
+    if (is_file(b.data))
+      return rb_buf_detach(&b);
+  }
+  rb_buf_free(&b);
+  return NULL;
+}
+
+static void debug_to_stderr(void *ud, const char *text) {
+  (void)ud;
+  fputs(text, stderr);
+}
+
+static int traceback(lua_State *L) {
+  const char *msg = lua_tostring(L, 1);
+  if (!msg && !lua_isnoneornil(L, 1) && !luaL_callmeta(L, 1, "__tostring"))
+    return 1; /* keep non-string error objects (tables) as they are */
+  luaL_traceback(L, L, msg ? msg : lua_tostring(L, -1), 1);
+  return 1;
+}
+
+/* os.exit inside a script unwinds instead of exiting on the spot, so the recording is
+ * still written and Lua's state closed: it raises {exit_code = N}, which run() turns into
+ * N. */
+static int script_exit(lua_State *L) {
+  lua_Integer code =
+      lua_isboolean(L, 1) ? (lua_toboolean(L, 1) ? 0 : 1) : luaL_optinteger(L, 1, 0);
+  lua_createtable(L, 0, 1);
+  lua_pushinteger(L, code);
+  lua_setfield(L, -2, "exit_code");
+  return lua_error(L);
+}
+
+static void set_arg_table(lua_State *L, const options *o, const char *script) {
+  lua_createtable(L, o->nargs, 1);
+  lua_pushstring(L, script);
+  lua_rawseti(L, -2, 0);
+  for (int i = 0; i < o->nargs; i++) {
+    lua_pushstring(L, o->args[i]);
+    lua_rawseti(L, -2, i + 1);
+  }
+  lua_setglobal(L, "arg");
+  lua_getglobal(L, "os");
+  lua_pushcfunction(L, script_exit);
+  lua_setfield(L, -2, "exit");
+  lua_pop(L, 1);
+}
+
+/* A failed main task: an error table from the core ({code=, message=}), an exit request,
+ * or a plain Lua error with its traceback (the third value). */
+static int report_failure(lua_State *L, int err_index) {
+  if (lua_istable(L, err_index)) {
+    lua_getfield(L, err_index, "exit_code");
+    if (lua_isinteger(L, -1))
+      return (int)lua_tointeger(L, -1);
+    lua_pop(L, 1);
+    lua_getfield(L, err_index, "code");
+    lua_getfield(L, err_index, "message");
+    if (lua_isstring(L, -2) && lua_isstring(L, -1)) {
+      fprintf(stderr, "runbook: %s: %s\n", lua_tostring(L, -2), lua_tostring(L, -1));
+      return EXIT_RUNTIME;
+    }
+    lua_pop(L, 2);
+  }
+  const char *tb = lua_tostring(L, err_index + 1);
+  const char *msg = luaL_tolstring(L, err_index, NULL);
+  fprintf(stderr, "runbook: %s\n", tb ? tb : msg);
+  return EXIT_RUNTIME;
+}
+
+static int exit_code_from(lua_State *L, int base) {
+  int top = lua_gettop(L);
+  if (top < base || !lua_toboolean(L, base))
+    return top < base ? EXIT_RUNTIME : report_failure(L, base + 1);
+  if (top == base || lua_isnil(L, base + 1))
+    return EXIT_OK;
+  if (lua_isboolean(L, base + 1))
+    return lua_toboolean(L, base + 1) ? EXIT_OK : EXIT_FINDINGS;
+  if (lua_isinteger(L, base + 1))
+    return (int)lua_tointeger(L, base + 1);
+  return EXIT_OK;
+}
+
+static int load_script(lua_State *L, const options *o, const char *path) {
+  int rc =
+      o->is_call ? rb_lua_env_load_embedded(L, "call") : luaL_loadfilex(L, path, "t");
+  if (rc != LUA_OK) {
+    fprintf(stderr, "runbook: cannot load '%s': %s\n", path, lua_tostring(L, -1));
+    return EXIT_RUNTIME;
+  }
+  return -1;
+}
+
+static int run(lua_State *L, const options *o, const char *path) {
+  lua_pushcfunction(L, traceback);
+  int handler = lua_gettop(L);
+  lua_getglobal(L, "runbook");
+  lua_getfield(L, -1, "main");
+  lua_remove(L, -2);
+  int rc = load_script(L, o, path);
+  if (rc >= 0)
+    return rc;
+  set_arg_table(L, o, path);
+  for (int i = 0; i < o->nargs; i++)
+    lua_pushstring(L, o->args[i]);
+  if (lua_pcall(L, o->nargs + 1, LUA_MULTRET, handler) != LUA_OK)
+    return report_failure(L, handler + 1);
+  return exit_code_from(L, handler + 1);
+}
+
+static char *dir_of(const char *path) {
+  const char *slash = strrchr(path, '/');
+  return slash ? rb_strndup(path, (size_t)(slash - path)) : rb_strdup(".");
+}
+
+static void add_runbook_path(options *o, char *copy) {
+  for (char *save = NULL, *d = strtok_r(copy, ":", &save); d && o->nplugins < 15;
+       d = strtok_r(NULL, ":", &save))
+    o->plugin_dirs[o->nplugins++] = d;
+}
+
+int main(int argc, char **argv) {
+  options o;
+  memset(&o, 0, sizeof o);
+  o.args = calloc((size_t)argc, sizeof *o.args);
+  if (!o.args)
+    return EXIT_RUNTIME;
+  int rc = parse_args(argc, argv, &o);
+  char *data_dir = NULL, *script = NULL, *script_dir = NULL, *runbook_path = NULL;
+  lua_State *L = NULL;
+  if (rc >= 0)
+    goto done;
+  data_dir = find_data_dir();
+  if (getenv("RUNBOOK_PATH") && (runbook_path = rb_strdup(getenv("RUNBOOK_PATH"))))
+    add_runbook_path(&o, runbook_path);
+  script = o.is_call ? rb_strdup("call") : find_script(o.script, data_dir);
+  if (!script) {
+    rc = usage_error("cannot find the script (give a path, or a name in runbooks/):",
+                     o.script);
+    goto done;
+  }
+  script_dir = o.is_call ? NULL : dir_of(script);
+  rb_lua_env_options env = {data_dir, script_dir, o.plugin_dirs};
+  o.client.debug_write = debug_to_stderr;
+  if (!(L = rb_lua_env_new(&env))) {
+    fprintf(stderr, "runbook: cannot start Lua: out of memory\n");
+    rc = EXIT_RUNTIME;
+    goto done;
+  }
+  rb_lcore_configure(L, &o.client);
+  rc = run(L, &o, script);
+  rb_error err;
+  rb_error_clear(&err);
+  if (rb_lcore_finish(L, &err) != 0) {
+    fprintf(stderr, "runbook: %s\n", err.message);
+    rc = EXIT_RUNTIME;
+  }
+done:
+  if (L)
+    lua_close(L);
+  free(data_dir);
+  free(script);
+  free(script_dir);
+  free(runbook_path);
+  free(o.args);
+  fflush(stdout);
+  return rc;
 }

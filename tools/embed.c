@@ -1,8 +1,8 @@
 /* embed.c — build-time tool: turns files into a C array of {name, data, size}.
  *
- * Usage: rb_embed OUT.c SYMBOL FILE... The name stored is the file's base name without its
- * extension ("lambda" for core/models/lambda.json). Runs at build time only; the runbook
- * binary never reads these files from disk. */
+ * Usage: rb_embed OUT.c SYMBOL FILE... The name stored is the file's base name without
+ * its extension ("lambda" for core/models/lambda.json). Runs at build time only; the
+ * runbook binary never reads these files from disk. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

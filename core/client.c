@@ -1,0 +1,335 @@
+/* client.c — the client's lifecycle, call queue, sharing of identical reads and delivery
+ * of completions (see client.h for the contract, client_internal.h for the split).
+ *
+ * Uses the model (read/write classification), the protocol codecs and the other
+ * client_*.c files. It must never call a completion callback from inside rb_client_call,
+ * and never let a write through unless writes were allowed. */
+#include "client_internal.h"
+#include "model.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+const char *client_getenv(const rb_client *c, const char *name) {
+  if (c->cfg.getenv)
+    return c->cfg.getenv(c->cfg.env_ud, name);
+  return getenv(name);
+}
+
+double client_wall_now(void) {
+  struct timeval tv;
+  gettimeofday(&tv, NULL);
+  return (double)tv.tv_sec + (double)tv.tv_usec / 1e6;
+}
+
+/* xorshift64*: jitter only needs to be spread out, not unpredictable. */
+double client_random01(rb_client *c) {
+  c->rng ^= c->rng >> 12;
+  c->rng ^= c->rng << 25;
+  c->rng ^= c->rng >> 27;
+  return (double)((c->rng * 2685821657736338717ULL) >> 11) / 9007199254740992.0;
+}
+
+static int client_configure_retries(rb_client *c, rb_error *err) {
+  const char *mode = client_getenv(c, "AWS_RETRY_MODE");
+  const char *attempts = client_getenv(c, "AWS_MAX_ATTEMPTS");
+  rb_buf pmode = RB_BUF_INIT, pattempts = RB_BUF_INIT;
+  rb_cred_env env = {0};
+  client_cred_env(c, &env);
+  if (!mode && rb_config_get(&env, c->profile, "retry_mode", &pmode, NULL) == 1)
+    mode = pmode.data;
+  if (!attempts && rb_config_get(&env, c->profile, "max_attempts", &pattempts, NULL) == 1)
+    attempts = pattempts.data;
+  int rc = rb_retry_config_parse(mode, attempts, &c->retry_cfg, err);
+  rb_buf_free(&pmode);
+  rb_buf_free(&pattempts);
+  if (rc == 0)
+    rb_retry_state_init(&c->retry, &c->retry_cfg);
+  return rc;
+}
+
+rb_client *rb_client_new(const rb_client_config *cfg, rb_error *err) {
+  rb_client *c = calloc(1, sizeof *c);
+  if (!c) {
+    rb_error_set(err, "OutOfMemory", "cannot create the AWS client: out of memory");
+    return NULL;
+  }
+  c->cfg = *cfg;
+  c->profile = rb_strdup(cfg->profile);
+  c->endpoint_url = rb_strdup(cfg->endpoint_url);
+  c->record_path = rb_strdup(cfg->record_path);
+  c->cfg.profile = c->profile;
+  c->cfg.endpoint_url = c->endpoint_url;
+  c->cfg.record_path = c->record_path;
+  c->cfg.region = NULL;
+  c->region = rb_strdup(cfg->region);
+  c->deliveries_tail = &c->deliveries;
+  c->run_time = (long long)client_wall_now();
+  c->rng =
+      ((unsigned long long)client_wall_now() * 1000003ULL) ^ (unsigned long long)getpid();
+  c->rng |= 1;
+  rb_http_options ho = {0, 0, client_getenv(c, "AWS_CA_BUNDLE")};
+  if (!(c->http = rb_http_new(&ho, err)))
+    goto fail;
+  if (client_configure_retries(c, err) != 0)
+    goto fail;
+  if (c->record_path && !(c->recording = cJSON_CreateArray()))
+    goto fail;
+  if (cfg->replay_path && client_replay_load(c, cfg->replay_path, err) != 0)
+    goto fail;
+  return c;
+fail:
+  rb_client_free(c);
+  return NULL;
+}
+
+static void call_free(call *k) {
+  free(k->service);
+  free(k->operation);
+  free(k->key);
+  rb_proto_request_free(&k->req);
+  cJSON_Delete(k->result);
+  while (k->waiters) {
+    waiter *w = k->waiters;
+    k->waiters = w->next;
+    free(w);
+  }
+  free(k);
+}
+
+void rb_client_free(rb_client *c) {
+  if (!c)
+    return;
+  rb_http_free(c->http); /* first: abandons transfers that point at calls */
+  while (c->deliveries) {
+    delivery *d = c->deliveries;
+    c->deliveries = d->next;
+    free(d->waiter);
+    free(d);
+  }
+  while (c->replays) {
+    replay_pending *r = c->replays;
+    c->replays = r->next;
+    free(r);
+  }
+  while (c->calls) {
+    call *k = c->calls;
+    c->calls = k->next;
+    call_free(k);
+  }
+  client_auth_free(c);
+  cJSON_Delete(c->recording);
+  cJSON_Delete(c->replay);
+  free(c->region);
+  free(c->profile);
+  free(c->endpoint_url);
+  free(c->record_path);
+  free(c);
+}
+
+static void queue_delivery(rb_client *c, call *k, waiter *w) {
+  delivery *d = calloc(1, sizeof *d);
+  if (!d) {
+    free(w); /* nothing sensible is left to do; the caller's task stays parked */
+    return;
+  }
+  d->call = k;
+  d->waiter = w;
+  *c->deliveries_tail = d;
+  c->deliveries_tail = &d->next;
+}
+
+void client_finish(rb_client *c, call *k, cJSON *result, const rb_error *err) {
+  k->state = CALL_DONE;
+  k->result = result;
+  if (err)
+    k->err = *err;
+  else
+    rb_error_clear(&k->err);
+  while (k->waiters) {
+    waiter *w = k->waiters;
+    k->waiters = w->next;
+    queue_delivery(c, k, w);
+  }
+}
+
+static call *find_shared(rb_client *c, const char *key) {
+  for (call *k = c->calls; k; k = k->next)
+    if (!k->write && strcmp(k->key, key) == 0)
+      return k;
+  return NULL;
+}
+
+static int add_waiter(rb_client *c, call *k, rb_call_done_fn done, void *ud,
+                      rb_error *err) {
+  waiter *w = calloc(1, sizeof *w);
+  if (!w)
+    return rb_error_set(err, "OutOfMemory", "cannot queue the call: out of memory");
+  w->done = done;
+  w->ud = ud;
+  if (k->state == CALL_DONE) {
+    queue_delivery(c, k, w);
+  } else {
+    w->next = k->waiters;
+    k->waiters = w;
+  }
+  return 0;
+}
+
+static char *call_key(const char *service, const char *operation, const cJSON *params) {
+  char *json = client_canonical_json(params);
+  rb_buf b = RB_BUF_INIT;
+  if (json)
+    rb_buf_printf(&b, "%s %s %s", service, operation, json);
+  free(json);
+  return b.data ? rb_buf_detach(&b) : NULL;
+}
+
+static call *call_new(const char *service, const char *operation, char *key, int write) {
+  call *k = calloc(1, sizeof *k);
+  if (!k)
+    return NULL;
+  k->service = rb_strdup(service);
+  k->operation = rb_strdup(operation);
+  k->key = key;
+  k->write = write;
+  if (!k->service || !k->operation) {
+    call_free(k);
+    return NULL;
+  }
+  return k;
+}
+
+/* Everything that can be known before sending is checked here, so a bad call fails at
+ * once with nothing sent: the operation, its parameters, write safety, region,
+ * credentials. */
+static int call_prepare(rb_client *c, call *k, const cJSON *params, rb_error *err) {
+  if (k->write && !c->writes_allowed)
+    return rb_error_set(err, "WriteRefused",
+                        "refusing %s %s: it changes the account and no fix was approved "
+                        "(diagnosis is read-only)",
+                        k->service, k->operation);
+  if (rb_protocol_build(k->service, k->operation, params, &k->req, err) != 0)
+    return -1;
+  if (client_resolve_region(c, err) != 0 || !client_endpoint(c, k->service, err))
+    return -1;
+  if (!c->replay && client_ensure_credentials(c, err) != 0)
+    return -1;
+  return 0;
+}
+
+int rb_client_call(rb_client *c, const char *service, const char *operation,
+                   const cJSON *params, rb_call_done_fn done, void *ud, rb_error *err) {
+  int write = rb_model_is_write(service, operation, err);
+  if (write < 0)
+    return -1;
+  char *key = call_key(service, operation, params);
+  if (!key)
+    return rb_error_set(err, "OutOfMemory", "cannot queue %s %s: out of memory", service,
+                        operation);
+  call *shared = write ? NULL : find_shared(c, key);
+  if (shared) {
+    free(key);
+    if (add_waiter(c, shared, done, ud, err) != 0)
+      return -1;
+    c->stats.calls++;
+    c->stats.shared++;
+    return 0;
+  }
+  call *k = call_new(service, operation, key, write);
+  if (!k) {
+    free(key);
+    return rb_error_set(err, "OutOfMemory", "cannot queue %s %s: out of memory", service,
+                        operation);
+  }
+  if (call_prepare(c, k, params, err) != 0 || add_waiter(c, k, done, ud, err) != 0) {
+    call_free(k);
+    return -1;
+  }
+  k->client = c;
+  k->next = c->calls;
+  c->calls = k;
+  c->stats.calls++;
+  return 0;
+}
+
+static int deliver_all(rb_client *c) {
+  int n = 0;
+  while (c->deliveries) {
+    delivery *d = c->deliveries;
+    c->deliveries = d->next;
+    if (!c->deliveries)
+      c->deliveries_tail = &c->deliveries;
+    c->run_time = (long long)client_wall_now();
+    call *k = d->call;
+    cJSON *copy = k->result ? cJSON_Duplicate(k->result, 1) : NULL;
+    rb_error oom;
+    const rb_error *e = k->result ? NULL : &k->err;
+    if (k->result && !copy) {
+      rb_error_set(&oom, "OutOfMemory", "cannot copy the result of %s %s", k->service,
+                   k->operation);
+      e = &oom;
+    }
+    d->waiter->done(d->waiter->ud, copy, e);
+    free(d->waiter);
+    free(d);
+    n++;
+  }
+  return n;
+}
+
+int rb_client_pending(const rb_client *c) {
+  int n = 0;
+  for (const call *k = c->calls; k; k = k->next)
+    if (k->state != CALL_DONE)
+      n++;
+  for (const delivery *d = c->deliveries; d; d = d->next)
+    n++;
+  return n;
+}
+
+int rb_client_run_once(rb_client *c, long max_wait_ms) {
+  if (deliver_all(c) > 0)
+    max_wait_ms = 0;
+  client_start_due_attempts(c);
+  double due = client_next_due(c);
+  if (due >= 0) {
+    long until_due = (long)ceil((due - client_wall_now()) * 1000.0);
+    if (until_due < max_wait_ms)
+      max_wait_ms = until_due < 0 ? 0 : until_due;
+  }
+  if (c->replays || c->deliveries)
+    max_wait_ms = 0;
+  rb_http_run_once(c->http, max_wait_ms);
+  while (c->replays) {
+    replay_pending *r = c->replays;
+    c->replays = r->next;
+    client_replay_answer(c, r->call, r->exchange);
+    free(r);
+  }
+  deliver_all(c);
+  return rb_client_pending(c);
+}
+
+double rb_client_now(const rb_client *c) {
+  return (double)c->run_time;
+}
+
+const char *rb_client_region(rb_client *c, rb_error *err) {
+  return client_resolve_region(c, err) == 0 ? c->region : NULL;
+}
+
+void rb_client_allow_writes(rb_client *c, int allowed) {
+  c->writes_allowed = allowed;
+}
+
+int rb_client_writes_allowed(const rb_client *c) {
+  return c->writes_allowed;
+}
+
+rb_client_stats rb_client_get_stats(const rb_client *c) {
+  return c->stats;
+}

@@ -1,0 +1,77 @@
+/* client.h — signed AWS calls, many in flight, with retries, de-duplication and
+ * recording.
+ *
+ * The client is the one place where the pure units meet: the service model and protocol
+ * codecs build the request, endpoint.c says where it goes, credentials.c says who signs
+ * it, sigv4.c signs it, http.c carries it, retry.c decides what to do when it fails, and
+ * the recorder keeps a redacted copy. It never calls into Lua: completions are reported
+ * through callbacks from rb_client_run_once, and the Lua binding turns them into resumed
+ * tasks.
+ *
+ * Safety: every operation is read or write (from the model). A write is refused before
+ * any request is built unless rb_client_allow_writes(c, 1) is in force; only the core's
+ * approved fix path turns that on. */
+#ifndef RB_CLIENT_H
+#define RB_CLIENT_H
+
+#include "error.h"
+
+#include <cjson/cJSON.h>
+
+typedef struct rb_client rb_client;
+
+typedef struct rb_client_config {
+  const char *region;       /* --region, or NULL to resolve from env and profile */
+  const char *profile;      /* --profile, or NULL */
+  const char *endpoint_url; /* --endpoint-url, or NULL */
+  const char *record_path;  /* --record FILE: written by rb_client_save_recording */
+  const char *replay_path;  /* --replay FILE: answer every call from it, no network */
+  int debug;                /* trace every exchange (secrets redacted) to debug_write */
+  void (*debug_write)(void *ud, const char *text);
+  void *debug_ud;
+  /* Injected environment; NULL means the process environment. */
+  const char *(*getenv)(void *ud, const char *name);
+  void *env_ud;
+} rb_client_config;
+
+/* result is owned by the callee (cJSON_Delete it) and NULL when err is set. */
+typedef void (*rb_call_done_fn)(void *ud, cJSON *result, const rb_error *err);
+
+rb_client *rb_client_new(const rb_client_config *cfg, rb_error *err);
+void rb_client_free(rb_client *c);
+
+/* Queues a call. Returns 0 when queued: `done` runs later, from rb_client_run_once,
+ * exactly once. Returns -1 with err set when the call cannot be made at all (unknown
+ * operation, invalid parameters, a write outside an approved fix, no credentials, no
+ * region): nothing was sent and `done` will not run. Identical read calls share one
+ * request and one result. */
+int rb_client_call(rb_client *c, const char *service, const char *operation,
+                   const cJSON *params, rb_call_done_fn done, void *ud, rb_error *err);
+
+/* Delivers completions, starts due attempts and drives the transport for at most
+ * max_wait_ms. Returns the number of calls not yet completed. */
+int rb_client_run_once(rb_client *c, long max_wait_ms);
+int rb_client_pending(const rb_client *c);
+
+/* The run's reference time in whole epoch seconds: fixed when the client is made (time
+ * windows such as "the last hour" are computed from it), recorded with --record and
+ * restored by --replay, so a replayed diagnosis asks for exactly the same windows. */
+double rb_client_now(const rb_client *c);
+const char *rb_client_region(rb_client *c, rb_error *err);
+
+void rb_client_allow_writes(rb_client *c, int allowed);
+int rb_client_writes_allowed(const rb_client *c);
+
+/* Writes the recording (when --record was given) atomically; 0 on success. */
+int rb_client_save_recording(rb_client *c, rb_error *err);
+
+/* Counters for tests and benchmarks. */
+typedef struct rb_client_stats {
+  int calls;    /* rb_client_call successes */
+  int shared;   /* calls answered by an identical earlier or in-flight read */
+  int attempts; /* HTTP requests made (or replayed) */
+  int retries;
+} rb_client_stats;
+rb_client_stats rb_client_get_stats(const rb_client *c);
+
+#endif

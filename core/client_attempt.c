@@ -1,0 +1,175 @@
+/* client_attempt.c — one attempt of a call: sign, send (or replay), parse, then finish or
+ * schedule a retry (see client_internal.h).
+ *
+ * Uses sigv4.c, http.c, protocol.c and retry.c. Signing happens per attempt, so a retry
+ * carries a fresh X-Amz-Date and any clock-skew correction learnt meanwhile. It must
+ * never put a secret into a trace, a recording or an error message. */
+#include "client_internal.h"
+#include "sigv4.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int build_url(const endpoint_entry *ep, const call *k, rb_buf *url, rb_buf *path) {
+  if (rb_buf_puts(path, ep->endpoint.base_path) != 0 ||
+      rb_buf_puts(path, k->req.path.data ? k->req.path.data : "/") != 0)
+    return -1;
+  if (rb_buf_printf(url, "%s%s", ep->endpoint.url, path->data) != 0)
+    return -1;
+  if (k->req.query.len && rb_buf_printf(url, "?%s", k->req.query.data) != 0)
+    return -1;
+  return 0;
+}
+
+static int sign_headers(rb_client *c, const endpoint_entry *ep, const call *k,
+                        const char *path, rb_headers *headers, rb_error *err) {
+  for (size_t i = 0; i < k->req.headers.count; i++)
+    if (rb_headers_add(headers, k->req.headers.items[i].name,
+                       k->req.headers.items[i].value))
+      return rb_error_set(err, "OutOfMemory", "cannot build request headers");
+  if (rb_headers_add(headers, "Host", ep->endpoint.host) != 0)
+    return rb_error_set(err, "OutOfMemory", "cannot build request headers");
+  if (c->replay)
+    return 0; /* nothing goes on the wire, and replays need no credentials */
+  rb_sigv4_request sr = {k->req.method,    path,           k->req.query.data, headers,
+                         k->req.body.data, k->req.body.len};
+  rb_sigv4_credentials sc = {c->creds.access_key_id, c->creds.secret_access_key,
+                             c->creds.session_token};
+  rb_sigv4_params sp = {0};
+  sp.region = ep->endpoint.signing_region;
+  sp.service = ep->signing_name;
+  sp.time = (long long)client_wall_now() + c->clock_skew;
+  sp.normalize_path = 1;
+  sp.double_encode = 1;
+  rb_sigv4_result res = {0};
+  int rc = rb_sigv4_sign(&sr, &sc, &sp, &res, err);
+  for (size_t i = 0; rc == 0 && i < res.add_headers.count; i++)
+    rc = rb_headers_add(headers, res.add_headers.items[i].name,
+                        res.add_headers.items[i].value);
+  rb_sigv4_result_free(&res);
+  if (rc == 0)
+    rc = rb_headers_add(headers, "User-Agent", "runbook/" RB_VERSION);
+  return rc;
+}
+
+static void on_http_done(void *ud, rb_http_response *resp, const rb_error *err) {
+  call *k = ud;
+  client_attempt_done(k->client, k, resp->status, &resp->headers, resp->body.data,
+                      resp->body.len, err);
+}
+
+static void attempt_fail_now(rb_client *c, call *k, const rb_error *err) {
+  client_finish(c, k, NULL, err);
+}
+
+static void attempt_start(rb_client *c, call *k) {
+  rb_error err;
+  rb_error_clear(&err);
+  k->attempt++;
+  c->stats.attempts++;
+  k->state = CALL_IN_FLIGHT;
+  const endpoint_entry *ep = client_endpoint(c, k->service, &err);
+  rb_buf url = RB_BUF_INIT, path = RB_BUF_INIT;
+  rb_headers headers = RB_HEADERS_INIT;
+  if (!ep || build_url(ep, k, &url, &path) != 0 ||
+      sign_headers(c, ep, k, path.data, &headers, &err) != 0) {
+    if (!err.code[0])
+      rb_error_set(&err, "OutOfMemory", "cannot build %s %s", k->service, k->operation);
+    attempt_fail_now(c, k, &err);
+    goto done;
+  }
+  client_trace_request(c, k, k->req.method, url.data, &headers, k->req.body.data,
+                       k->req.body.len);
+  if (c->replay) {
+    const cJSON *exchange = client_replay_find(c, k, &err);
+    replay_pending *r = exchange ? calloc(1, sizeof *r) : NULL;
+    if (!r) {
+      if (exchange)
+        rb_error_set(&err, "OutOfMemory", "cannot replay %s %s", k->service,
+                     k->operation);
+      attempt_fail_now(c, k, &err);
+      goto done;
+    }
+    r->call = k;
+    r->exchange = exchange;
+    r->next = c->replays;
+    c->replays = r;
+  } else if (rb_http_start(c->http, k->req.method, url.data, &headers, k->req.body.data,
+                           k->req.body.len, 0, on_http_done, k, &err) != 0) {
+    attempt_fail_now(c, k, &err);
+  }
+done:
+  rb_headers_free(&headers);
+  rb_buf_free(&url);
+  rb_buf_free(&path);
+}
+
+void client_start_due_attempts(rb_client *c) {
+  double now = client_wall_now();
+  for (call *k = c->calls; k; k = k->next) {
+    if (k->state != CALL_WAITING || k->not_before > now)
+      continue;
+    double wait = c->replay ? 0 : rb_retry_before_send(&c->retry, now);
+    if (wait > 0) {
+      k->not_before =
+          now + wait; /* adaptive mode: the client-side rate limit says wait */
+      continue;
+    }
+    attempt_start(c, k);
+  }
+}
+
+double client_next_due(const rb_client *c) {
+  double due = -1;
+  for (const call *k = c->calls; k; k = k->next)
+    if (k->state == CALL_WAITING && (due < 0 || k->not_before < due))
+      due = k->not_before;
+  return due;
+}
+
+static void schedule_retry(rb_client *c, call *k, double delay) {
+  c->stats.retries++;
+  k->state = CALL_WAITING;
+  k->not_before = client_wall_now() + (c->replay ? 0 : delay);
+}
+
+void client_attempt_done(rb_client *c, call *k, int status, rb_headers *headers,
+                         const char *body, size_t body_len,
+                         const rb_error *transport_err) {
+  rb_error e;
+  rb_error_clear(&e);
+  cJSON *result = NULL;
+  client_record_exchange(c, k, status, headers, body, body_len, transport_err);
+  if (transport_err)
+    e = *transport_err;
+  else if (rb_protocol_parse(k->service, k->operation, status, headers, body ? body : "",
+                             body_len, &result, &e) == 0) {
+    client_trace_response(c, k, status, headers, body, body_len, NULL);
+    rb_retry_after_response(&c->retry, NULL, client_wall_now());
+    rb_retry_on_success(&c->retry, k->quota_cost);
+    client_finish(c, k, result, NULL);
+    return;
+  }
+  client_trace_response(c, k, status, headers, body, body_len, &e);
+  rb_retry_mark(&e);
+  rb_retry_after_response(&c->retry, &e, client_wall_now());
+  /* A clock-skew error carries the server's Date: learn the offset, and the retry below
+   * signs with the corrected clock, as the SDKs do. */
+  rb_retry_correct_clock(&c->retry, &e, headers ? rb_headers_get(headers, "Date") : NULL,
+                         (long long)client_wall_now(), &c->clock_skew);
+  double delay = 0;
+  int cost = 0;
+  if (rb_retry_should_retry(&c->retry, &e, k->attempt, client_random01(c), &delay,
+                            &cost)) {
+    k->quota_cost = cost;
+    schedule_retry(c, k, delay);
+    return;
+  }
+  if (k->attempt > 1) {
+    size_t n = strlen(e.message);
+    snprintf(e.message + n, sizeof e.message - n, " (gave up after %d attempts)",
+             k->attempt);
+  }
+  client_finish(c, k, NULL, &e);
+}

@@ -1,0 +1,121 @@
+/* client_internal.h — the client's private state, shared by client*.c only.
+ *
+ * client.c        lifecycle, queueing, sharing identical reads, delivering completions
+ * client_attempt.c one HTTP attempt: sign, send, parse, retry or finish
+ * client_auth.c    region, endpoints, credentials (and the blocking STS call they need)
+ * client_record.c  --record / --replay and the --debug trace, all with secrets redacted
+ */
+#ifndef RB_CLIENT_INTERNAL_H
+#define RB_CLIENT_INTERNAL_H
+
+#include "client.h"
+#include "credentials.h"
+#include "endpoint.h"
+#include "http.h"
+#include "protocol.h"
+#include "retry.h"
+
+typedef struct waiter {
+  rb_call_done_fn done;
+  void *ud;
+  struct waiter *next;
+} waiter;
+
+typedef enum { CALL_WAITING, CALL_IN_FLIGHT, CALL_DONE } call_state;
+
+typedef struct call {
+  struct call *next;
+  struct rb_client *client;
+  char *service;
+  char *operation;
+  char *key; /* "service operation {canonical params}": sharing and replay lookups */
+  int write;
+  rb_proto_request req;
+  int attempt;       /* attempts started so far */
+  int quota_cost;    /* retry quota taken by the latest retry */
+  double not_before; /* earliest start of the next attempt */
+  call_state state;
+  cJSON *result; /* final result (kept for sharing), NULL on error */
+  rb_error err;
+  waiter *waiters; /* still to be told */
+} call;
+
+typedef struct delivery {
+  call *call;
+  waiter *waiter;
+  struct delivery *next;
+} delivery;
+
+typedef struct endpoint_entry {
+  char *service;
+  char *signing_name;
+  rb_endpoint endpoint;
+  struct endpoint_entry *next;
+} endpoint_entry;
+
+typedef struct replay_pending {
+  call *call;
+  const cJSON *exchange;
+  struct replay_pending *next;
+} replay_pending;
+
+struct rb_client {
+  rb_client_config cfg;
+  char *region;
+  char *profile;
+  char *endpoint_url;
+  char *record_path;
+  rb_http *http;
+  rb_credentials creds;
+  int have_creds;
+  long long clock_skew; /* server time minus local time, learnt from Date headers */
+  rb_retry_config retry_cfg;
+  rb_retry_state retry;
+  unsigned long long rng;
+  int writes_allowed;
+  call *calls;
+  delivery *deliveries, **deliveries_tail;
+  endpoint_entry *endpoints;
+  cJSON *recording;   /* array of exchanges, when recording */
+  cJSON *replay;      /* the loaded recording, when replaying */
+  long long run_time; /* the run's reference clock: fixed, recorded, replayed */
+  replay_pending *replays;
+  rb_client_stats stats;
+};
+
+/* client.c */
+const char *client_getenv(const rb_client *c, const char *name);
+double client_wall_now(void);
+double client_random01(rb_client *c);
+void client_finish(rb_client *c, call *k, cJSON *result, const rb_error *err);
+
+/* client_attempt.c */
+void client_start_due_attempts(rb_client *c);
+double client_next_due(const rb_client *c);
+void client_attempt_done(rb_client *c, call *k, int status, rb_headers *headers,
+                         const char *body, size_t body_len,
+                         const rb_error *transport_err);
+
+/* client_auth.c */
+void client_cred_env(rb_client *c, rb_cred_env *env);
+int client_resolve_region(rb_client *c, rb_error *err);
+int client_ensure_credentials(rb_client *c, rb_error *err);
+const endpoint_entry *client_endpoint(rb_client *c, const char *service, rb_error *err);
+void client_auth_free(rb_client *c);
+
+/* client_record.c */
+int client_replay_load(rb_client *c, const char *path, rb_error *err);
+const cJSON *client_replay_find(rb_client *c, const call *k, rb_error *err);
+void client_replay_answer(rb_client *c, call *k, const cJSON *exchange);
+void client_record_exchange(rb_client *c, const call *k, int status,
+                            const rb_headers *resp_headers, const char *body,
+                            size_t body_len, const rb_error *transport_err);
+void client_trace_request(rb_client *c, const call *k, const char *method,
+                          const char *url, const rb_headers *headers, const char *body,
+                          size_t body_len);
+void client_trace_response(rb_client *c, const call *k, int status,
+                           const rb_headers *headers, const char *body, size_t body_len,
+                           const rb_error *err);
+char *client_canonical_json(const cJSON *params);
+
+#endif

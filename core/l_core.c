@@ -1,0 +1,311 @@
+/* l_core.c — `runbook.core`: queue AWS calls, collect their completions, describe
+ * operations.
+ *
+ * Uses client.c, model.c and l_json.c. The Lua scheduler (core/lua/runbook.lua) parks a
+ * task on the id returned by submit and resumes it when poll reports that id; code
+ * outside a task calls wait, which drives the loop until that one call is done.
+ * Completions are queued in C and never call into Lua from a libcurl callback. Expected
+ * failures return nil, err; only misuse (wrong argument types) raises.
+ *
+ * The client lives in a userdata in the registry, so it is freed by __gc even when a
+ * script raises; rb_lcore_finish frees it earlier to write the recording before exit. */
+#include "l_core.h"
+
+#include "buf.h"
+#include "l_json.h"
+#include "model.h"
+
+#include <lauxlib.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define STATE_KEY "runbook.core.state"       /* registry slot of the state */
+#define STATE_META "runbook.core.state_meta" /* its metatable */
+
+typedef struct completion {
+  lua_Integer id;
+  cJSON *result;
+  rb_error err;
+  int done;
+  struct completion *next;
+} completion;
+
+typedef struct core_state {
+  rb_client_config cfg;
+  char *strings[5]; /* owned copies of cfg's strings */
+  rb_client *client;
+  rb_error client_err; /* why the client could not be made, reported on each call */
+  int client_failed;
+  lua_Integer next_id;
+  completion *pending; /* submitted, not yet collected by poll or wait */
+} core_state;
+
+static core_state *state_get(lua_State *L) {
+  lua_getfield(L, LUA_REGISTRYINDEX, STATE_KEY);
+  core_state *s = luaL_testudata(L, -1, STATE_META);
+  lua_pop(L, 1);
+  if (!s)
+    luaL_error(L, "runbook.core used before rb_lcore_configure");
+  return s;
+}
+
+static void state_release(core_state *s) {
+  rb_client_free(s->client);
+  s->client = NULL;
+  while (s->pending) {
+    completion *c = s->pending;
+    s->pending = c->next;
+    cJSON_Delete(c->result);
+    free(c);
+  }
+}
+
+static int state_gc(lua_State *L) {
+  core_state *s = luaL_checkudata(L, 1, STATE_META);
+  state_release(s);
+  for (size_t i = 0; i < sizeof s->strings / sizeof *s->strings; i++)
+    free(s->strings[i]);
+  memset(s->strings, 0, sizeof s->strings);
+  return 0;
+}
+
+void rb_lcore_configure(lua_State *L, const rb_client_config *cfg) {
+  core_state *s = lua_newuserdatauv(L, sizeof *s, 0);
+  memset(s, 0, sizeof *s);
+  if (luaL_newmetatable(L, STATE_META)) {
+    lua_pushcfunction(L, state_gc);
+    lua_setfield(L, -2, "__gc");
+  }
+  lua_setmetatable(L, -2);
+  s->cfg = *cfg;
+  const char **fields[] = {&s->cfg.region, &s->cfg.profile, &s->cfg.endpoint_url,
+                           &s->cfg.record_path, &s->cfg.replay_path};
+  for (size_t i = 0; i < 5; i++)
+    *fields[i] = s->strings[i] = rb_strdup(*fields[i]);
+  s->next_id = 1;
+  lua_setfield(L, LUA_REGISTRYINDEX, STATE_KEY);
+}
+
+int rb_lcore_finish(lua_State *L, rb_error *err) {
+  lua_getfield(L, LUA_REGISTRYINDEX, STATE_KEY);
+  core_state *s = luaL_testudata(L, -1, STATE_META);
+  lua_pop(L, 1);
+  int rc = 0;
+  if (s && s->client)
+    rc = rb_client_save_recording(s->client, err);
+  if (s)
+    state_release(s);
+  return rc;
+}
+
+static void push_error(lua_State *L, const rb_error *e) {
+  lua_createtable(L, 0, 5);
+  lua_pushstring(L, e->code);
+  lua_setfield(L, -2, "code");
+  lua_pushstring(L, e->message);
+  lua_setfield(L, -2, "message");
+  lua_pushinteger(L, e->status);
+  lua_setfield(L, -2, "status");
+  lua_pushstring(L, e->request_id);
+  lua_setfield(L, -2, "request_id");
+  lua_pushboolean(L, e->retryable);
+  lua_setfield(L, -2, "retryable");
+  luaL_setmetatable(L, "runbook.error");
+}
+
+static int nil_error(lua_State *L, const rb_error *e) {
+  lua_pushnil(L);
+  push_error(L, e);
+  return 2;
+}
+
+static rb_client *client_get(lua_State *L, core_state *s, rb_error *err) {
+  if (s->client)
+    return s->client;
+  if (s->client_failed) {
+    *err = s->client_err;
+    return NULL;
+  }
+  s->client = rb_client_new(&s->cfg, &s->client_err);
+  if (!s->client) {
+    s->client_failed = 1;
+    *err = s->client_err;
+  }
+  (void)L;
+  return s->client;
+}
+
+static void on_done(void *ud, cJSON *result, const rb_error *err) {
+  completion *c = ud;
+  c->done = 1;
+  c->result = result;
+  if (err)
+    c->err = *err;
+}
+
+/* core.submit(service, operation [, params]) -> id | nil, err */
+static int core_submit(lua_State *L) {
+  const char *service = luaL_checkstring(L, 1);
+  const char *operation = luaL_checkstring(L, 2);
+  if (!lua_isnoneornil(L, 3))
+    luaL_checktype(L, 3, LUA_TTABLE);
+  core_state *s = state_get(L);
+  rb_error err;
+  rb_error_clear(&err);
+  cJSON *params =
+      lua_isnoneornil(L, 3) ? cJSON_CreateObject() : rb_lua_to_cjson(L, 3, &err);
+  if (!params)
+    return nil_error(L, &err);
+  if (!cJSON_IsObject(params)) {
+    cJSON_Delete(params);
+    rb_error_set(&err, "InvalidParameter", "parameters of %s %s must be a table of names",
+                 service, operation);
+    return nil_error(L, &err);
+  }
+  completion *c = calloc(1, sizeof *c);
+  rb_client *client = c ? client_get(L, s, &err) : NULL;
+  if (!c && !err.code[0])
+    rb_error_set(&err, "OutOfMemory", "cannot queue %s %s", service, operation);
+  if (!client ||
+      rb_client_call(client, service, operation, params, on_done, c, &err) != 0) {
+    cJSON_Delete(params);
+    free(c);
+    return nil_error(L, &err);
+  }
+  cJSON_Delete(params);
+  c->id = s->next_id++;
+  c->next = s->pending;
+  s->pending = c;
+  lua_pushinteger(L, c->id);
+  return 1;
+}
+
+static void push_completion(lua_State *L, const completion *c) {
+  lua_createtable(L, 0, 3);
+  lua_pushinteger(L, c->id);
+  lua_setfield(L, -2, "id");
+  if (c->result) {
+    rb_lua_push_cjson(L, c->result);
+    lua_setfield(L, -2, "result");
+  } else {
+    push_error(L, &c->err);
+    lua_setfield(L, -2, "err");
+  }
+}
+
+/* Moves finished completions to a Lua array on the stack; returns how many. */
+static int collect(lua_State *L, core_state *s, lua_Integer only_id) {
+  int n = 0;
+  for (completion **p = &s->pending; *p;) {
+    completion *c = *p;
+    if (!c->done || (only_id && c->id != only_id)) {
+      p = &c->next;
+      continue;
+    }
+    push_completion(L, c);
+    lua_rawseti(L, -2, ++n);
+    *p = c->next;
+    cJSON_Delete(c->result);
+    free(c);
+  }
+  return n;
+}
+
+/* core.poll(max_wait_ms) -> {completion...}, pending_count */
+static int core_poll(lua_State *L) {
+  lua_Integer wait = luaL_optinteger(L, 1, 0);
+  core_state *s = state_get(L);
+  lua_newtable(L);
+  if (!s->client) {
+    lua_pushinteger(L, 0);
+    return 2;
+  }
+  if (collect(L, s, 0) == 0) {
+    rb_client_run_once(s->client, (long)wait);
+    collect(L, s, 0);
+  }
+  lua_pushinteger(L, rb_client_pending(s->client));
+  return 2;
+}
+
+/* core.wait(id) -> completion: drives the loop until that call is done (for code that is
+ * not running as a task); other completions stay queued for poll. */
+static int core_wait(lua_State *L) {
+  lua_Integer id = luaL_checkinteger(L, 1);
+  core_state *s = state_get(L);
+  completion *c = s->pending;
+  while (c && c->id != id)
+    c = c->next;
+  if (!c)
+    return luaL_error(L, "no pending call with id %d", (int)id);
+  while (!c->done)
+    rb_client_run_once(s->client, 100);
+  lua_newtable(L);
+  collect(L, s, id);
+  lua_rawgeti(L, -1, 1);
+  return 1;
+}
+
+static int core_now(lua_State *L) {
+  core_state *s = state_get(L);
+  rb_error err;
+  rb_client *client = client_get(L, s, &err);
+  lua_pushinteger(L,
+                  client ? (lua_Integer)rb_client_now(client) : (lua_Integer)time(NULL));
+  return 1;
+}
+
+static int core_region(lua_State *L) {
+  core_state *s = state_get(L);
+  rb_error err;
+  rb_error_clear(&err);
+  rb_client *client = client_get(L, s, &err);
+  const char *r = client ? rb_client_region(client, &err) : NULL;
+  if (!r)
+    return nil_error(L, &err);
+  lua_pushstring(L, r);
+  return 1;
+}
+
+static int core_stats(lua_State *L) {
+  core_state *s = state_get(L);
+  rb_client_stats st = {0};
+  if (s->client)
+    st = rb_client_get_stats(s->client);
+  lua_createtable(L, 0, 4);
+  lua_pushinteger(L, st.calls);
+  lua_setfield(L, -2, "calls");
+  lua_pushinteger(L, st.shared);
+  lua_setfield(L, -2, "shared");
+  lua_pushinteger(L, st.attempts);
+  lua_setfield(L, -2, "attempts");
+  lua_pushinteger(L, st.retries);
+  lua_setfield(L, -2, "retries");
+  return 1;
+}
+
+static int error_tostring(lua_State *L) {
+  lua_getfield(L, 1, "code");
+  lua_getfield(L, 1, "message");
+  lua_pushfstring(L, "%s: %s", luaL_optstring(L, -2, "Error"), luaL_optstring(L, -1, ""));
+  return 1;
+}
+
+int luaopen_runbook_core(lua_State *L) {
+  static const luaL_Reg funcs[] = {{"submit", core_submit},
+                                   {"poll", core_poll},
+                                   {"wait", core_wait},
+                                   {"now", core_now},
+                                   {"region", core_region},
+                                   {"stats", core_stats},
+                                   {NULL, NULL}};
+  if (luaL_newmetatable(L, "runbook.error")) {
+    lua_pushcfunction(L, error_tostring);
+    lua_setfield(L, -2, "__tostring");
+  }
+  lua_pop(L, 1);
+  luaL_newlib(L, funcs);
+  rb_lmodel_register(L);
+  return 1;
+}

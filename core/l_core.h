@@ -1,0 +1,22 @@
+/* l_core.h — the `runbook.core` Lua module: the client, seen from Lua.
+ *
+ * main.c configures it once (rb_lcore_configure) before any script runs; the client
+ * itself is created on the first AWS call, so scripts that never call AWS need no
+ * credentials. */
+#ifndef RB_L_CORE_H
+#define RB_L_CORE_H
+
+#include "client.h"
+
+#include <lua.h>
+
+int luaopen_runbook_core(lua_State *L);
+/* Adds the model functions (operation, operations, services, clock) to the table on top.
+ */
+void rb_lmodel_register(lua_State *L);
+/* Copies cfg (strings included) into the Lua state's registry. */
+void rb_lcore_configure(lua_State *L, const rb_client_config *cfg);
+/* Saves the recording (if any) and frees the client; safe to call twice. */
+int rb_lcore_finish(lua_State *L, rb_error *err);
+
+#endif

@@ -1,0 +1,105 @@
+/* l_model.c — the model half of `runbook.core`: which services and operations exist,
+ * which are writes, how each paginates. Lets Lua helpers (aws.pages, aws.<svc>.<Op>) work
+ * from the official models rather than hand-kept lists. Uses model.c; raises only on
+ * misuse. */
+#include "l_core.h"
+#include "model.h"
+
+#include <lauxlib.h>
+#include <sys/time.h>
+
+static void set_string(lua_State *L, const char *key, const char *value) {
+  if (!value)
+    return;
+  lua_pushstring(L, value);
+  lua_setfield(L, -2, key);
+}
+
+static void push_operation(lua_State *L, const rb_model_meta *meta,
+                           const rb_operation *op) {
+  lua_createtable(L, 0, 6);
+  set_string(L, "service", meta->service);
+  set_string(L, "name", op->name);
+  set_string(L, "method", op->method);
+  set_string(L, "uri", op->uri);
+  lua_pushboolean(L, op->write);
+  lua_setfield(L, -2, "write");
+  if (op->has_paginator) {
+    lua_createtable(L, 0, 5);
+    set_string(L, "input_token", op->paginator.input_token);
+    set_string(L, "output_token", op->paginator.output_token);
+    set_string(L, "limit_key", op->paginator.limit_key);
+    set_string(L, "result_key", op->paginator.result_key);
+    set_string(L, "more_results", op->paginator.more_results);
+    lua_setfield(L, -2, "paginator");
+  }
+}
+
+static int push_error_table(lua_State *L, const rb_error *e) {
+  lua_pushnil(L);
+  lua_createtable(L, 0, 2);
+  lua_pushstring(L, e->code);
+  lua_setfield(L, -2, "code");
+  lua_pushstring(L, e->message);
+  lua_setfield(L, -2, "message");
+  luaL_setmetatable(L, "runbook.error");
+  return 2;
+}
+
+/* core.operation(service, name) -> {name, method, uri, write, paginator} | nil, err */
+static int core_operation(lua_State *L) {
+  const char *service = luaL_checkstring(L, 1), *name = luaL_checkstring(L, 2);
+  const rb_model *m;
+  rb_operation op;
+  rb_error err;
+  rb_error_clear(&err);
+  if (rb_model_find(service, name, &m, &op, &err) != 0)
+    return push_error_table(L, &err);
+  push_operation(L, rb_model_metadata(m), &op);
+  return 1;
+}
+
+/* core.operations(service) -> sorted array of operation names | nil, err */
+static int core_operations(lua_State *L) {
+  rb_error err;
+  rb_error_clear(&err);
+  const rb_model *m = rb_model_load(luaL_checkstring(L, 1), &err);
+  if (!m)
+    return push_error_table(L, &err);
+  size_t n = rb_model_operation_count(m);
+  lua_createtable(L, (int)n, 0);
+  for (size_t i = 0; i < n; i++) {
+    lua_pushstring(L, rb_model_operation_name(m, i));
+    lua_rawseti(L, -2, (lua_Integer)i + 1);
+  }
+  return 1;
+}
+
+/* core.services() -> set {lambda = true, ...} (aliases such as cloudwatch included) */
+static int core_services(lua_State *L) {
+  lua_newtable(L);
+  for (size_t i = 0; rb_model_service_name(i); i++) {
+    lua_pushboolean(L, 1);
+    lua_setfield(L, -2, rb_model_service_name(i));
+  }
+  lua_pushboolean(L, 1);
+  lua_setfield(L, -2, "cloudwatch");
+  return 1;
+}
+
+/* core.clock() -> wall-clock seconds as a float, for measuring durations */
+static int core_clock(lua_State *L) {
+  struct timeval tv;
+  gettimeofday(&tv, NULL);
+  lua_pushnumber(L, (lua_Number)tv.tv_sec + (lua_Number)tv.tv_usec / 1e6);
+  return 1;
+}
+
+void rb_lmodel_register(lua_State *L) {
+  static const luaL_Reg funcs[] = {{"operation", core_operation},
+                                   {"operations", core_operations},
+                                   {"services", core_services},
+                                   {"clock", core_clock},
+                                   {NULL, NULL}};
+  luaL_setfuncs(L, funcs, 0);
+}
