@@ -1,0 +1,295 @@
+/* credentials.c — the credential chain (see credentials.h): the order of the sources, the
+ * environment source, the NoCredentials line, and the helpers the providers share
+ * (copying, JSON credentials, timestamps, error wrapping).
+ *
+ * Uses cJSON and the providers in credentials_{files,profile,process,remote}.c. Reads the
+ * environment, clock and network only through rb_cred_env. Must never format a secret
+ * key, session token or web identity token into any message, and wipes every copy. */
+#include "credentials_int.h"
+
+#include <ctype.h>
+#include <openssl/crypto.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define EXPIRY_WINDOW 300
+
+/* ---- shared helpers ---- */
+
+const char *rb_cred_getenv(const rb_cred_env *env, const char *name) {
+  if (!env || !env->getenv)
+    return NULL;
+  const char *v = env->getenv(env->ud, name);
+  return v && *v ? v : NULL;
+}
+
+long long rb_cred_now(const rb_cred_env *env) {
+  return env && env->now ? env->now(env->ud) : (long long)time(NULL);
+}
+
+int rb_cred_set(rb_credentials *out, const char *akid, const char *secret,
+                const char *token, long long expiration, const char *source,
+                rb_error *err) {
+  rb_credentials_free(out);
+  out->access_key_id = rb_strdup(akid);
+  out->secret_access_key = rb_strdup(secret);
+  out->session_token = token && *token ? rb_strdup(token) : NULL;
+  if (!out->access_key_id || !out->secret_access_key ||
+      (token && *token && !out->session_token)) {
+    rb_credentials_free(out);
+    return rb_error_set(err, "OutOfMemory", "out of memory copying credentials");
+  }
+  out->expiration = expiration;
+  snprintf(out->source, sizeof out->source, "%s", source);
+  return 0;
+}
+
+static const char *json_string(const cJSON *obj, const char *key) {
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+  return cJSON_IsString(v) && v->valuestring[0] ? v->valuestring : NULL;
+}
+
+int rb_cred_from_json(const cJSON *obj, const char *token_key, const char *what,
+                      const char *code, const char *source, rb_credentials *out,
+                      rb_error *err) {
+  if (!cJSON_IsObject(obj))
+    return rb_error_set(err, code, "%s returned no credentials object", what);
+  const char *akid = json_string(obj, "AccessKeyId");
+  const char *secret = json_string(obj, "SecretAccessKey");
+  if (!akid || !secret)
+    return rb_error_set(err, code, "%s returned no %s", what,
+                        akid ? "SecretAccessKey" : "AccessKeyId");
+  long long exp = 0;
+  const cJSON *e = cJSON_GetObjectItemCaseSensitive(obj, "Expiration");
+  if (cJSON_IsNumber(e))
+    exp = (long long)e->valuedouble;
+  else if (cJSON_IsString(e) && rb_credentials_parse_time(e->valuestring, &exp) != 0)
+    return rb_error_set(err, code,
+                        "%s returned an Expiration that is not an ISO 8601 time", what);
+  return rb_cred_set(out, akid, secret, token_key ? json_string(obj, token_key) : NULL,
+                     exp, source, err);
+}
+
+static void json_wipe(cJSON *item) {
+  for (; item; item = item->next) {
+    if (item->valuestring)
+      OPENSSL_cleanse(item->valuestring, strlen(item->valuestring));
+    json_wipe(item->child);
+  }
+}
+
+void rb_cred_json_free(cJSON *json) {
+  json_wipe(json);
+  cJSON_Delete(json);
+}
+
+int rb_cred_error_wrap(rb_error *err, const char *code, const char *fmt, ...) {
+  if (!err)
+    return -1;
+  char prefix[512], old[sizeof err->message];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(prefix, sizeof prefix, fmt, ap);
+  va_end(ap);
+  memcpy(old, err->message, sizeof old);
+  old[sizeof old - 1] = '\0';
+  if (!err->code[0])
+    snprintf(err->code, sizeof err->code, "%s", code);
+  if (old[0])
+    snprintf(err->message, sizeof err->message, "%.400s: %.600s", prefix, old);
+  else
+    snprintf(err->message, sizeof err->message, "%s", prefix);
+  return -1;
+}
+
+void rb_cred_format_time(long long t, char out[32]) {
+  time_t tt = (time_t)t;
+  struct tm tm;
+  if (!gmtime_r(&tt, &tm) || strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+    snprintf(out, 32, "%lld", t);
+}
+
+/* ---- timestamps ---- */
+
+static int take_digits(const char **s, int n, int *out) {
+  int v = 0;
+  for (int i = 0; i < n; i++) {
+    if (!isdigit((unsigned char)(*s)[i]))
+      return -1;
+    v = v * 10 + ((*s)[i] - '0');
+  }
+  *s += n;
+  *out = v;
+  return 0;
+}
+
+static int take_char(const char **s, const char *allowed) {
+  if (**s == '\0' || !strchr(allowed, **s))
+    return -1;
+  (*s)++;
+  return 0;
+}
+
+/* "Z", "+hh:mm" or "-hh:mm" → seconds east of UTC in *off. */
+static int take_offset(const char **p, long *off) {
+  *off = 0;
+  if (take_char(p, "Zz") == 0)
+    return 0;
+  int sign = **p == '-' ? -1 : 1, oh, om;
+  if (take_char(p, "+-") != 0 || take_digits(p, 2, &oh) != 0 || take_char(p, ":") != 0 ||
+      take_digits(p, 2, &om) != 0 || oh > 23 || om > 59)
+    return -1;
+  *off = sign * (oh * 3600L + om * 60L);
+  return 0;
+}
+
+int rb_credentials_parse_time(const char *s, long long *out) {
+  const char *p = s;
+  int y, mo, d, h, mi, sec;
+  long off;
+  if (!s || take_digits(&p, 4, &y) || take_char(&p, "-") || take_digits(&p, 2, &mo) ||
+      take_char(&p, "-") || take_digits(&p, 2, &d) || take_char(&p, "Tt ") ||
+      take_digits(&p, 2, &h) || take_char(&p, ":") || take_digits(&p, 2, &mi) ||
+      take_char(&p, ":") || take_digits(&p, 2, &sec))
+    return -1;
+  if (*p == '.') {
+    p++;
+    if (!isdigit((unsigned char)*p))
+      return -1;
+    while (isdigit((unsigned char)*p))
+      p++;
+  }
+  if (take_offset(&p, &off) != 0 || *p != '\0')
+    return -1;
+  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60)
+    return -1;
+  struct tm tm = {0};
+  tm.tm_year = y - 1900;
+  tm.tm_mon = mo - 1;
+  tm.tm_mday = d;
+  tm.tm_hour = h;
+  tm.tm_min = mi;
+  tm.tm_sec = sec;
+  time_t t = timegm(&tm);
+  if (t == (time_t)-1 || tm.tm_mday != d) /* timegm normalises 2026-02-30 to March */
+    return -1;
+  *out = (long long)t - off;
+  return 0;
+}
+
+/* ---- the environment source ---- */
+
+int rb_cred_from_env(const rb_cred_ctx *ctx, rb_credentials *out, rb_error *err) {
+  const rb_cred_env *env = ctx->env;
+  const char *akid = rb_cred_getenv(env, "AWS_ACCESS_KEY_ID");
+  if (!akid)
+    return 0;
+  const char *secret = rb_cred_getenv(env, "AWS_SECRET_ACCESS_KEY");
+  if (!secret)
+    return rb_error_set(err, "PartialCredentials",
+                        "AWS_ACCESS_KEY_ID is set but AWS_SECRET_ACCESS_KEY is not");
+  /* AWS_SESSION_TOKEN first (every SDK reads it); AWS_SECURITY_TOKEN for old tooling */
+  const char *token = rb_cred_getenv(env, "AWS_SESSION_TOKEN");
+  if (!token)
+    token = rb_cred_getenv(env, "AWS_SECURITY_TOKEN");
+  long long exp = 0;
+  const char *exps = rb_cred_getenv(env, "AWS_CREDENTIAL_EXPIRATION");
+  if (exps && rb_credentials_parse_time(exps, &exp) != 0)
+    return rb_error_set(err, "InvalidConfig",
+                        "AWS_CREDENTIAL_EXPIRATION '%s' is not an ISO 8601 time", exps);
+  if (exp && exp <= rb_cred_now(env))
+    return rb_error_set(
+        err, "ExpiredCredentials",
+        "credentials in AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY expired at %s "
+        "(AWS_CREDENTIAL_EXPIRATION)",
+        exps);
+  return rb_cred_set(out, akid, secret, token, exp, "environment", err) == 0 ? 1 : -1;
+}
+
+/* ---- the chain ---- */
+
+static int no_credentials(const rb_cred_ctx *ctx, rb_error *err) {
+  const rb_cred_files *f = &ctx->files;
+  const char *shared =
+      f->display[RB_CRED_SHARED] ? f->display[RB_CRED_SHARED] : "~/.aws/credentials";
+  const char *config =
+      f->display[RB_CRED_CONFIG] ? f->display[RB_CRED_CONFIG] : "~/.aws/config";
+  return rb_error_set(
+      err, "NoCredentials",
+      "no AWS credentials found: tried environment (%s), profile '%s' in %s%s and %s%s, "
+      "web identity (%s), container "
+      "(AWS_CONTAINER_CREDENTIALS_*), instance metadata (%s)",
+      ctx->explicit_profile ? "skipped: profile given explicitly" : "AWS_ACCESS_KEY_ID",
+      ctx->profile, shared, f->found[RB_CRED_SHARED] ? "" : " (missing)", config,
+      f->found[RB_CRED_CONFIG] ? "" : " (missing)",
+      ctx->explicit_profile ? "web_identity_token_file" : "AWS_WEB_IDENTITY_TOKEN_FILE",
+      ctx->imds_note[0] ? ctx->imds_note : "nothing");
+}
+
+static void choose_sts_region(rb_cred_ctx *ctx) {
+  const char *r = ctx->env->region;
+  if (!r || !*r)
+    r = rb_cred_getenv(ctx->env, "AWS_REGION");
+  if (!r)
+    r = rb_cred_getenv(ctx->env, "AWS_DEFAULT_REGION");
+  if (!r)
+    r = rb_credfiles_get(&ctx->files, RB_CRED_ANY, ctx->profile, "region");
+  snprintf(ctx->sts_region, sizeof ctx->sts_region, "%s", r && *r ? r : "us-east-1");
+}
+
+int rb_credentials_resolve(const rb_cred_env *env, const char *explicit_profile,
+                           rb_credentials *out, rb_error *err) {
+  rb_cred_ctx ctx;
+  memset(&ctx, 0, sizeof ctx);
+  memset(out, 0, sizeof *out);
+  ctx.env = env;
+  ctx.explicit_profile = explicit_profile && *explicit_profile;
+  ctx.profile = rb_credentials_profile_name(env, explicit_profile);
+  int rc = ctx.explicit_profile ? 0 : rb_cred_from_env(&ctx, out, err);
+  if (rc == 0 && rb_credfiles_load(env, &ctx.files, err) != 0)
+    rc = -1;
+  if (rc == 0 && rb_credfiles_check_profile(&ctx.files, ctx.profile, err) != 0)
+    rc = -1;
+  if (rc == 0) {
+    choose_sts_region(&ctx);
+    rc = rb_cred_from_profile(&ctx, out, err);
+  }
+  if (rc == 0)
+    rc = rb_cred_from_container(&ctx, out, err);
+  if (rc == 0)
+    rc = rb_cred_from_imds(&ctx, out, err);
+  if (rc == 0)
+    rc = no_credentials(&ctx, err);
+  rb_credfiles_free(&ctx.files);
+  if (rc < 0) {
+    rb_credentials_free(out);
+    return -1;
+  }
+  return 0;
+}
+
+int rb_credentials_expiring(const rb_credentials *c, long long now) {
+  return c->expiration != 0 && c->expiration - now <= EXPIRY_WINDOW;
+}
+
+void rb_credentials_free(rb_credentials *c) {
+  if (!c)
+    return;
+  rb_free_secret(c->access_key_id);
+  rb_free_secret(c->secret_access_key);
+  rb_free_secret(c->session_token);
+  memset(c, 0, sizeof *c);
+}
+
+const char *rb_credentials_profile_name(const rb_cred_env *env,
+                                        const char *explicit_profile) {
+  if (explicit_profile && *explicit_profile)
+    return explicit_profile;
+  const char *p = rb_cred_getenv(env, "AWS_PROFILE");
+  if (!p)
+    p = rb_cred_getenv(env, "AWS_DEFAULT_PROFILE");
+  return p ? p : "default";
+}
