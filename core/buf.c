@@ -19,9 +19,16 @@ static int buf_reserve(rb_buf *b, size_t extra) {
       return -1;
     cap *= 2;
   }
-  char *p = realloc(b->data, cap);
+  /* Not realloc: the old block may hold part of a secret (a session token in a canonical
+   * request), so it is wiped before it goes back to the allocator. */
+  char *p = malloc(cap);
   if (!p)
     return -1;
+  if (b->data) {
+    memcpy(p, b->data, b->len + 1);
+    OPENSSL_cleanse(b->data, b->cap);
+    free(b->data);
+  }
   b->data = p;
   b->cap = cap;
   return 0;

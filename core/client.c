@@ -8,6 +8,7 @@
 #include "model.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
@@ -39,15 +40,19 @@ static int client_configure_retries(rb_client *c, rb_error *err) {
   rb_buf pmode = RB_BUF_INIT, pattempts = RB_BUF_INIT;
   rb_cred_env env = {0};
   client_cred_env(c, &env);
-  if (!mode && rb_config_get(&env, c->profile, "retry_mode", &pmode, NULL) == 1)
+  int rc = 0;
+  if (!mode && (rc = rb_config_get(&env, c->profile, "retry_mode", &pmode, err)) == 1)
     mode = pmode.data;
-  if (!attempts && rb_config_get(&env, c->profile, "max_attempts", &pattempts, NULL) == 1)
+  if (rc >= 0 && !attempts &&
+      (rc = rb_config_get(&env, c->profile, "max_attempts", &pattempts, err)) == 1)
     attempts = pattempts.data;
-  int rc = rb_retry_config_parse(mode, attempts, &c->retry_cfg, err);
+  rc = rc < 0 ? -1 : rb_retry_config_parse(mode, attempts, &c->retry_cfg, err);
   rb_buf_free(&pmode);
   rb_buf_free(&pattempts);
   if (rc == 0)
     rb_retry_state_init(&c->retry, &c->retry_cfg);
+  else
+    client_error_kind(err, "setup");
   return rc;
 }
 
@@ -207,25 +212,32 @@ static call *call_new(const char *service, const char *operation, char *key, int
  * once with nothing sent: the operation, its parameters, write safety, region,
  * credentials. */
 static int call_prepare(rb_client *c, call *k, const cJSON *params, rb_error *err) {
-  if (k->write && !c->writes_allowed)
-    return rb_error_set(err, "WriteRefused",
-                        "refusing %s %s: it changes the account and no fix was approved "
-                        "(diagnosis is read-only)",
-                        k->service, k->operation);
+  if (k->write && !c->writes_allowed) {
+    rb_error_set(err, "WriteRefused",
+                 "refusing %s %s: it changes the account and no fix was approved "
+                 "(diagnosis is read-only)",
+                 k->service, k->operation);
+    return client_error_kind(err, "safety");
+  }
   if (rb_protocol_build(k->service, k->operation, params, &k->req, err) != 0)
-    return -1;
+    return client_error_kind(err, "usage");
   if (client_resolve_region(c, err) != 0 || !client_endpoint(c, k->service, err))
-    return -1;
+    return client_error_kind(err, "setup");
   if (!c->replay && client_ensure_credentials(c, err) != 0)
-    return -1;
+    return client_error_kind(err, "setup");
   return 0;
+}
+
+int client_error_kind(rb_error *err, const char *kind) {
+  snprintf(err->kind, sizeof err->kind, "%s", kind);
+  return -1;
 }
 
 int rb_client_call(rb_client *c, const char *service, const char *operation,
                    const cJSON *params, rb_call_done_fn done, void *ud, rb_error *err) {
   int write = rb_model_is_write(service, operation, err);
   if (write < 0)
-    return -1;
+    return client_error_kind(err, "usage");
   char *key = call_key(service, operation, params);
   if (!key)
     return rb_error_set(err, "OutOfMemory", "cannot queue %s %s: out of memory", service,

@@ -59,7 +59,9 @@ static void on_http_done(void *ud, rb_http_response *resp, const rb_error *err) 
                       resp->body.len, err);
 }
 
-static void attempt_fail_now(rb_client *c, call *k, const rb_error *err) {
+static void attempt_fail_now(rb_client *c, call *k, rb_error *err) {
+  if (!err->kind[0])
+    client_error_kind(err, "setup");
   client_finish(c, k, NULL, err);
 }
 
@@ -152,6 +154,7 @@ void client_attempt_done(rb_client *c, call *k, int status, rb_headers *headers,
     return;
   }
   client_trace_response(c, k, status, headers, body, body_len, &e);
+  client_error_kind(&e, transport_err || e.status == 0 ? "transport" : "aws");
   rb_retry_mark(&e);
   rb_retry_after_response(&c->retry, &e, client_wall_now());
   /* A clock-skew error carries the server's Date: learn the offset, and the retry below

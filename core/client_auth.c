@@ -101,6 +101,7 @@ void client_cred_env(rb_client *c, rb_cred_env *env) {
   env->http = env_http;
   env->sts = env_sts;
   env->ud = c;
+  env->region = c->region_checked ? c->region : NULL;
 }
 
 int client_resolve_region(rb_client *c, rb_error *err) {
@@ -153,7 +154,8 @@ static int endpoint_lookup(rb_client *c, const char *service, endpoint_entry *e,
   rb_cred_env env;
   client_cred_env(c, &env);
   rb_buf profile_url = RB_BUF_INIT;
-  rb_config_get(&env, c->profile, "endpoint_url", &profile_url, NULL);
+  if (rb_config_get(&env, c->profile, "endpoint_url", &profile_url, err) < 0)
+    return -1;
   rb_endpoint_input in = {0};
   in.endpoint_prefix = info->endpoint_prefix;
   in.service_id = info->service_id;

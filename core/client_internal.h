@@ -61,7 +61,8 @@ typedef struct replay_pending {
 
 struct rb_client {
   rb_client_config cfg;
-  char *region;
+  char *region;       /* --region until resolved, then the resolved region */
+  int region_checked; /* region holds the resolved, validated region */
   char *profile;
   char *endpoint_url;
   char *record_path;
@@ -84,6 +85,7 @@ struct rb_client {
 };
 
 /* client.c */
+int client_error_kind(rb_error *err, const char *kind); /* sets err->kind, returns -1 */
 const char *client_getenv(const rb_client *c, const char *name);
 double client_wall_now(void);
 double client_random01(rb_client *c);

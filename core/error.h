@@ -14,6 +14,11 @@ typedef struct rb_error {
   int status;        /* HTTP status, 0 when no response was received */
   char request_id[128]; /* x-amzn-RequestId / <RequestId>, "" when unknown */
   int retryable;        /* 1 when the standard retry policy would retry it */
+  /* Where it failed, set by the client: "aws" (the service answered with an error),
+   * "transport" (no usable answer), "setup" (credentials, region, profile, endpoint),
+   * "usage" (unknown operation, bad parameters), "safety" (a refused write); "" when the
+   * error never passed through the client. */
+  char kind[16];
 } rb_error;
 
 /* Fills code and a printf-style message, clears the rest; returns -1 so callers can write

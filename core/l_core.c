@@ -111,6 +111,8 @@ static void push_error(lua_State *L, const rb_error *e) {
   lua_setfield(L, -2, "request_id");
   lua_pushboolean(L, e->retryable);
   lua_setfield(L, -2, "retryable");
+  lua_pushstring(L, e->kind[0] ? e->kind : "local");
+  lua_setfield(L, -2, "kind");
   luaL_setmetatable(L, "runbook.error");
 }
 

@@ -24,10 +24,10 @@ if not result then
   io.stderr:write(("runbook: %s %s failed: %s: %s\n"):format(service, operation, err.code,
     err.message))
   io.stderr:write(json.encode({ code = err.code, message = err.message, status = err.status,
-    request_id = err.request_id, retryable = err.retryable }, { pretty = true }), "\n")
-  if err.code == "NoCredentials" or err.code == "NoRegion" then return 3 end
-  if err.code == "UnknownOperation" or err.code == "UnknownService"
-      or err.code == "InvalidParameter" then return 2 end
+    request_id = err.request_id, retryable = err.retryable, kind = err.kind },
+    { pretty = true }), "\n")
+  if err.kind == "setup" then return 3 end -- credentials, region, profile, endpoint
+  if err.kind == "usage" then return 2 end -- unknown operation, bad parameters
   return 1
 end
 io.stdout:write(json.encode(result, { pretty = true }), "\n")
