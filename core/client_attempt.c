@@ -112,12 +112,17 @@ void client_start_due_attempts(rb_client *c) {
   for (call *k = c->calls; k; k = k->next) {
     if (k->state != CALL_WAITING || k->not_before > now)
       continue;
-    double wait = c->replay ? 0 : rb_retry_before_send(&c->retry, now);
-    if (wait > 0) {
-      k->not_before =
-          now + wait; /* adaptive mode: the client-side rate limit says wait */
-      continue;
+    /* Adaptive mode: the rate limiter hands out the send token at once and says how long
+     * to wait; after the wait the attempt goes without asking again. */
+    if (!k->send_token && !c->replay) {
+      double wait = rb_retry_before_send(&c->retry, now);
+      k->send_token = 1;
+      if (wait > 0) {
+        k->not_before = now + wait;
+        continue;
+      }
     }
+    k->send_token = 0;
     attempt_start(c, k);
   }
 }
