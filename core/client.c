@@ -275,7 +275,6 @@ static int deliver_all(rb_client *c) {
     c->deliveries = d->next;
     if (!c->deliveries)
       c->deliveries_tail = &c->deliveries;
-    c->run_time = (long long)client_wall_now();
     call *k = d->call;
     cJSON *copy = k->result ? cJSON_Duplicate(k->result, 1) : NULL;
     rb_error oom;

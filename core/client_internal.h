@@ -33,7 +33,7 @@ typedef struct call {
   rb_proto_request req;
   int attempt;       /* attempts started so far */
   int quota_cost;    /* retry quota taken by the latest retry */
-  int send_token;     /* the adaptive rate limiter already granted the next attempt */
+  int send_token;    /* the adaptive rate limiter already granted the next attempt */
   double not_before; /* earliest start of the next attempt */
   call_state state;
   cJSON *result; /* final result (kept for sharing), NULL on error */

@@ -87,6 +87,31 @@ void rb_lcore_configure(lua_State *L, const rb_client_config *cfg) {
   lua_setfield(L, LUA_REGISTRYINDEX, STATE_KEY);
 }
 
+static rb_client *client_get(lua_State *L, core_state *s, rb_error *err) {
+  if (s->client)
+    return s->client;
+  if (s->client_failed) {
+    *err = s->client_err;
+    return NULL;
+  }
+  s->client = rb_client_new(&s->cfg, &s->client_err);
+  if (!s->client) {
+    s->client_failed = 1;
+    *err = s->client_err;
+  }
+  (void)L;
+  return s->client;
+}
+
+int rb_lcore_start(lua_State *L, rb_error *err) {
+  lua_getfield(L, LUA_REGISTRYINDEX, STATE_KEY);
+  core_state *s = luaL_testudata(L, -1, STATE_META);
+  lua_pop(L, 1);
+  if (!s)
+    return rb_error_set(err, "NotConfigured", "the AWS client is not configured");
+  return client_get(L, s, err) ? 0 : -1;
+}
+
 int rb_lcore_finish(lua_State *L, rb_error *err) {
   lua_getfield(L, LUA_REGISTRYINDEX, STATE_KEY);
   core_state *s = luaL_testudata(L, -1, STATE_META);
@@ -120,22 +145,6 @@ static int nil_error(lua_State *L, const rb_error *e) {
   lua_pushnil(L);
   push_error(L, e);
   return 2;
-}
-
-static rb_client *client_get(lua_State *L, core_state *s, rb_error *err) {
-  if (s->client)
-    return s->client;
-  if (s->client_failed) {
-    *err = s->client_err;
-    return NULL;
-  }
-  s->client = rb_client_new(&s->cfg, &s->client_err);
-  if (!s->client) {
-    s->client_failed = 1;
-    *err = s->client_err;
-  }
-  (void)L;
-  return s->client;
 }
 
 static void on_done(void *ud, cJSON *result, const rb_error *err) {

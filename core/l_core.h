@@ -16,6 +16,9 @@ int luaopen_runbook_core(lua_State *L);
 void rb_lmodel_register(lua_State *L);
 /* Copies cfg (strings included) into the Lua state's registry. */
 void rb_lcore_configure(lua_State *L, const rb_client_config *cfg);
+/* Creates the client now instead of at the first call, so a bad --replay file or retry
+ * setting is reported before the script starts. */
+int rb_lcore_start(lua_State *L, rb_error *err);
 /* Saves the recording (if any) and frees the client; safe to call twice. */
 int rb_lcore_finish(lua_State *L, rb_error *err);
 

@@ -25,7 +25,7 @@ enum { EXIT_OK = 0, EXIT_FINDINGS = 1, EXIT_USAGE = 2, EXIT_RUNTIME = 3 };
 typedef struct options {
   rb_client_config client;
   const char *script;
-  int is_call;
+  const char *command; /* an embedded command ("call", "check-response"), or NULL */
   int nargs;
   char **args; /* script arguments, in order */
   const char *plugin_dirs[16];
@@ -35,6 +35,7 @@ typedef struct options {
 static const char usage[] =
     "usage: runbook [options] SCRIPT.lua [ARGS...]\n"
     "       runbook [options] call SERVICE OPERATION ['{json params}']\n"
+    "       runbook check-response FILE|- [--api rest|http] [--payload 1.0|2.0]\n"
     "\n"
     "options (accepted anywhere before --):\n"
     "  --region REGION       AWS region (else AWS_REGION, AWS_DEFAULT_REGION, profile)\n"
@@ -81,6 +82,16 @@ static int take_value(int argc, char **argv, int *i, const char *name, const cha
   }
   *out = argv[++*i];
   return 1;
+}
+
+/* The commands built into the binary, each an embedded Lua script of core/lua. */
+static const char *embedded_command(const char *word) {
+  static const char *const commands[][2] = {{"call", "call"},
+                                            {"check-response", "check_response"}};
+  for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
+    if (strcmp(word, commands[i][0]) == 0)
+      return commands[i][1];
+  return NULL;
 }
 
 /* Returns -1 to continue, or an exit code. */
@@ -132,7 +143,7 @@ static int parse_args(int argc, char **argv, options *o) {
       if (!passthrough && argv[i][0] == '-' && argv[i][1])
         return usage_error("unknown option", argv[i]);
       o->script = argv[i];
-      o->is_call = strcmp(argv[i], "call") == 0;
+      o->command = embedded_command(argv[i]);
       continue;
     }
     o->args[o->nargs++] = argv[i];
@@ -269,7 +280,7 @@ static int exit_code_from(lua_State *L, int base) {
 
 static int load_script(lua_State *L, const options *o, const char *path) {
   int rc =
-      o->is_call ? rb_lua_env_load_embedded(L, "call") : luaL_loadfilex(L, path, "t");
+      o->command ? rb_lua_env_load_embedded(L, o->command) : luaL_loadfilex(L, path, "t");
   if (rc != LUA_OK) {
     fprintf(stderr, "runbook: cannot load '%s': %s\n", path, lua_tostring(L, -1));
     return EXIT_RUNTIME;
@@ -319,13 +330,13 @@ int main(int argc, char **argv) {
   data_dir = find_data_dir();
   if (getenv("RUNBOOK_PATH") && (runbook_path = rb_strdup(getenv("RUNBOOK_PATH"))))
     add_runbook_path(&o, runbook_path);
-  script = o.is_call ? rb_strdup("call") : find_script(o.script, data_dir);
+  script = o.command ? rb_strdup(o.script) : find_script(o.script, data_dir);
   if (!script) {
     rc = usage_error("cannot find the script (give a path, or a name in runbooks/):",
                      o.script);
     goto done;
   }
-  script_dir = o.is_call ? NULL : dir_of(script);
+  script_dir = o.command ? NULL : dir_of(script);
   rb_lua_env_options env = {data_dir, script_dir, o.plugin_dirs};
   o.client.debug_write = debug_to_stderr;
   if (!(L = rb_lua_env_new(&env))) {
@@ -334,9 +345,14 @@ int main(int argc, char **argv) {
     goto done;
   }
   rb_lcore_configure(L, &o.client);
-  rc = run(L, &o, script);
   rb_error err;
   rb_error_clear(&err);
+  if ((o.client.replay_path || o.client.record_path) && rb_lcore_start(L, &err) != 0) {
+    fprintf(stderr, "runbook: %s\n", err.message);
+    rc = EXIT_RUNTIME;
+    goto done;
+  }
+  rc = run(L, &o, script);
   if (rb_lcore_finish(L, &err) != 0) {
     fprintf(stderr, "runbook: %s\n", err.message);
     rc = EXIT_RUNTIME;
