@@ -277,7 +277,7 @@ static int parse_ini(rb_cred_files *f, int which, const rb_buf *text, rb_error *
   ld.files = f;
   ld.which = which;
   ld.p = text->data;
-  ld.end = text->data + text->len;
+  ld.end = text->data ? text->data + text->len : NULL; /* an empty file has no buffer */
   if (text->len >= 3 && memcmp(ld.p, "\xEF\xBB\xBF", 3) == 0)
     ld.p += 3; /* a UTF-8 byte order mark */
   int line = text->len ? ini_parse_stream(feed_line, &ld, on_value, &ld) : 0;
