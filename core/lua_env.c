@@ -9,6 +9,7 @@
 #include "embedded.h"
 #include "l_json.h"
 #include "l_core.h"
+#include "l_report.h"
 
 #include <lauxlib.h>
 #include <lualib.h>
@@ -90,6 +91,7 @@ static int env_setup(lua_State *L) {
   luaL_openlibs(L);
   preload(L, "runbook.core", luaopen_runbook_core, NULL);
   preload(L, "runbook.json", luaopen_runbook_json, NULL);
+  preload(L, "runbook.report", luaopen_runbook_report, NULL);
   preload(L, "runbook", NULL, "runbook");
   preload(L, "runbook.aws", NULL, "aws");
   set_package_path(L, o);

@@ -1,0 +1,288 @@
+---@meta runbook
+-- LuaCATS stubs for the modules a runbook script and a triage step use: `runbook` (tasks,
+-- core/lua/runbook.lua), `runbook.aws` (core/lua/aws.lua), `runbook.core` (core/l_core.c,
+-- core/l_model.c), `runbook.report` (core/l_report.c), and the triage step contract (ctx,
+-- findings: docs/steps.md). Editors read this file for completion and type checks; it is
+-- never executed. `runbook`, `aws` and `json` are also globals.
+-- luacheck: ignore
+
+-- errors ------------------------------------------------------------------------------------
+
+---The one error shape of every failed AWS call (`tostring(err)` gives "Code: message").
+---@class runbook.Error
+---@field code string        AWS error code ("AccessDeniedException") or a local one ("NoCredentials")
+---@field message string     one line; never a secret
+---@field status integer     HTTP status, 0 when no response arrived
+---@field request_id string  x-amzn-RequestId, "" when unknown
+---@field retryable boolean  the standard retry policy would retry it (it already did)
+---@field kind "aws"|"transport"|"setup"|"usage"|"safety"|"local" where it failed
+---@field service? string    the call's service, on errors returned through `ctx.aws`
+---@field operation? string  the call's operation, on errors returned through `ctx.aws`
+
+-- runbook: tasks ----------------------------------------------------------------------------
+
+---@class runbook.Task
+---@field done boolean
+
+---@class runbook
+local runbook = {}
+
+---Starts `fn(...)` as a new task (a coroutine the scheduler runs alongside the others).
+---@param fn fun(...): ...
+---@return runbook.Task
+function runbook.spawn(fn, ...) end
+
+---Waits for a task: `true, results...`, or `false, err, traceback` when it raised, or
+---`false, "timeout"` when `timeout` seconds passed first (the task keeps running).
+---@param task runbook.Task
+---@param timeout? number seconds
+---@return boolean ok
+---@return any ...
+function runbook.join(task, timeout) end
+
+---Runs every function as a task and waits for all; entry i is `table.pack(ok, ...)`.
+---@param fns (fun(): ...)[]
+---@return table[]
+function runbook.all(fns) end
+
+---Calls `fn(item)` for every item concurrently; returns the first results in order
+---(re-raises the first error).
+---@generic T, R
+---@param items T[]
+---@param fn fun(item: T): R
+---@return R[]
+function runbook.map(items, fn) end
+
+---Pauses the current task for `seconds`; other tasks go on.
+---@param seconds number
+function runbook.sleep(seconds) end
+
+---The run's reference time (epoch seconds): fixed for the run, restored by --replay.
+---@return integer
+function runbook.now() end
+
+---Wall-clock seconds (float), for measuring durations.
+---@return number
+function runbook.clock() end
+
+---Runs `fn(...)` as the main task to completion; returns `join`'s results.
+---@return boolean ok
+---@return any ...
+function runbook.main(fn, ...) end
+
+-- runbook.aws -------------------------------------------------------------------------------
+
+---Every operation of the supported services by the AWS API's own names:
+---`aws.lambda.GetFunctionConfiguration{ FunctionName = "my-fn" }` returns the reply as a
+---table, or `nil, err`. Services: lambda, iam, sts, logs, monitoring (alias cloudwatch),
+---ec2, apigateway, apigatewayv2. Identical reads in one run are sent once. A write is
+---refused by the core (`kind = "safety"`) outside an approved fix. An unknown operation
+---name raises at once, naming the closest real one.
+---@class runbook.aws
+---@field lambda table<string, fun(params?: table): table?, runbook.Error?>
+---@field iam table<string, fun(params?: table): table?, runbook.Error?>
+---@field sts table<string, fun(params?: table): table?, runbook.Error?>
+---@field logs table<string, fun(params?: table): table?, runbook.Error?>
+---@field monitoring table<string, fun(params?: table): table?, runbook.Error?>
+---@field cloudwatch table<string, fun(params?: table): table?, runbook.Error?>
+---@field ec2 table<string, fun(params?: table): table?, runbook.Error?>
+---@field apigateway table<string, fun(params?: table): table?, runbook.Error?>
+---@field apigatewayv2 table<string, fun(params?: table): table?, runbook.Error?>
+local aws = {}
+
+---One call: `aws.call("lambda", "GetPolicy", { FunctionName = "my-fn" })`.
+---@param service string
+---@param operation string
+---@param params? table
+---@return table? result
+---@return runbook.Error? err
+function aws.call(service, operation, params) end
+
+---Iterates over the pages of a paginated operation: `for page, err in aws.pages(...)`.
+---@param service string
+---@param operation string
+---@param params? table
+---@param opts? { max_pages?: integer }
+---@return fun(): table?, runbook.Error?
+function aws.pages(service, operation, params, opts) end
+
+---Every page's result-key items in one array: `items` or `nil, err`.
+---@param service string
+---@param operation string
+---@param params? table
+---@param opts? { max_pages?: integer }
+---@return table[]? items
+---@return runbook.Error? err
+function aws.collect(service, operation, params, opts) end
+
+-- runbook.core ------------------------------------------------------------------------------
+
+---@class runbook.core.Operation
+---@field service string
+---@field name string
+---@field method string
+---@field uri string
+---@field write boolean
+---@field paginator? { input_token: string, output_token: string, limit_key?: string, result_key?: string, more_results?: string }
+
+---The C half of the client (scripts normally use `runbook.aws` and `runbook`).
+---@class runbook.core
+local core = {}
+
+---Queues a call; the scheduler waits for its id. `id` or `nil, err`.
+---@return integer? id
+---@return runbook.Error? err
+function core.submit(service, operation, params) end
+
+---Collects finished calls, waiting up to `max_wait_ms`: completions, calls still pending.
+---@param max_wait_ms? integer
+---@return { id: integer, result?: table, err?: runbook.Error }[] completions
+---@return integer pending
+function core.poll(max_wait_ms) end
+
+---Drives the loop until call `id` is done (for code outside any task).
+---@return { id: integer, result?: table, err?: runbook.Error }
+function core.wait(id) end
+
+---The run's reference time (epoch seconds).
+---@return integer
+function core.now() end
+
+---The resolved region (`--region`, AWS_REGION, AWS_DEFAULT_REGION, profile): `region` or
+---`nil, err` (kind "setup").
+---@return string? region
+---@return runbook.Error? err
+function core.region() end
+
+---Counters of the run's calls.
+---@return { calls: integer, shared: integer, attempts: integer, retries: integer }
+function core.stats() end
+
+---Describes an operation from the official model: `op` or `nil, err`.
+---@return runbook.core.Operation? op
+---@return runbook.Error? err
+function core.operation(service, name) end
+
+---The sorted operation names of a service: `names` or `nil, err`.
+---@return string[]? names
+---@return runbook.Error? err
+function core.operations(service) end
+
+---The set of supported services: `{ lambda = true, ... }`.
+---@return table<string, boolean>
+function core.services() end
+
+---Wall-clock seconds (float).
+---@return number
+function core.clock() end
+
+-- runbook.report ----------------------------------------------------------------------------
+
+---What the report renderer (plugins/triage/report.lua) needs from C.
+---@class runbook.report
+---@field version string the runbook release, e.g. "0.1.0"
+local report = {}
+
+---Whether file descriptor `fd` is a terminal.
+---@param fd integer
+---@return boolean
+function report.isatty(fd) end
+
+---Whether stdout gets colour: a terminal, NO_COLOR unset or empty, TERM not "dumb", and
+---not `refused` (--no-color).
+---@param refused? boolean
+---@return boolean
+function report.use_color(refused) end
+
+---A sparkline (▁▂▃▄▅▆▇█) of `values` scaled from lowest to highest; anything but a number
+---(json.null) is a gap drawn as a space; more than `width` values (default 60) are grouped
+---by their maximum. `nil` when no value is a number.
+---@param values (number|table)[]
+---@param width? integer
+---@return string? line
+---@return number lo
+---@return number hi
+function report.sparkline(values, width) end
+
+-- triage: steps, ctx, findings (docs/steps.md) ----------------------------------------------
+
+---@alias triage.Severity "ok"|"info"|"skip"|"warn"|"fail"|"error"
+
+---@class triage.Fix
+---@field explain? string    what to do and why, in one or two sentences
+---@field commands? string[] exact `aws` CLI commands with real values (never a secret or an env var value)
+---@field changes? string    what the fix changes: "Timeout 3 s -> 10 s"
+
+---@class triage.Finding
+---@field severity triage.Severity
+---@field title string        the conclusion with its key number
+---@field evidence? string[]  numbers, ARNs, exact log lines with timestamps
+---@field why? string         why it matters
+---@field fix? triage.Fix
+---@field confidence? "high"|"medium"|"low"
+---@field data? table         machine-readable numbers; `series = { label =, values =, unit = }` draws a sparkline
+
+---@class triage.Window
+---@field start integer   epoch seconds (inclusive)
+---@field finish integer  epoch seconds (exclusive)
+---@field seconds integer
+---@field label string    "1h", or "START to END"
+
+---What every step's `run` receives.
+---@class triage.Ctx
+---@field function_name string  the function's name
+---@field qualifier? string     version or alias
+---@field function_id string    what to pass as FunctionName: name or name:qualifier
+---@field region string
+---@field account? string       from the function ARN; set once ctx:config() succeeded
+---@field arn? string           the FunctionArn, once ctx:config() succeeded
+---@field window triage.Window
+---@field now integer           the run's reference time (epoch seconds)
+---@field args table            the step's args merged with the runbook's overrides
+---@field aws runbook.aws       runbook.aws whose errors also carry service and operation
+---@field step_id string
+local ctx = {}
+
+---GetFunctionConfiguration of the function, read once and shared by all steps.
+---@return table? cfg
+---@return runbook.Error? err
+function ctx:config() end
+
+---Runs `fn()` once per run for `key`; callers asking while it runs wait; all get its
+---results (if it raised, every caller raises the same error).
+---@generic R
+---@param key string
+---@param fn fun(): R
+---@return R
+function ctx:once(key, fn) end
+
+---Records a finding (checked: a bad severity or missing title raises) and returns it.
+---@param f triage.Finding
+---@return triage.Finding
+function ctx:finding(f) end
+
+---Records a skip finding: `ctx:skip("no VPC configured")`.
+---@param reason string
+---@return triage.Finding
+function ctx:skip(reason) end
+
+---Records the finding for a failed AWS read: for AccessDenied / AccessDeniedException /
+---UnauthorizedOperation / AuthorizationError an `error` naming the IAM permission the
+---operator lacks (from the message, err.service/err.operation, or `what` such as
+---"lambda GetPolicy") with the command that grants it; otherwise an `error` with the AWS
+---code and message. `what` may also describe the read ("the resource policy").
+---@param err runbook.Error
+---@param what? string
+---@return triage.Finding
+function ctx:error_from(err, what) end
+
+---A step file (`plugins/steps/<id>.lua`) returns this table.
+---@class triage.Step
+---@field id string           equals the file name
+---@field title string        short, for the one-line summary
+---@field description? string
+---@field tags? string[]      for --tag
+---@field args? table         defaults; the runbook may override any of them
+---@field run fun(ctx: triage.Ctx)
+
+return { runbook = runbook, aws = aws, core = core, report = report, ctx = ctx }

@@ -1,0 +1,203 @@
+--- triage.cli: the triage runbook's command line, parsed into plain options.
+--
+--   runbook triage.lua FUNCTION [--since 1h|30m|2d|ISO] [--until ISO|now]
+--     [--format text|json|markdown] [--fail-on ok|info|warn|fail|error]
+--     [--steps a,b] [--skip c] [--tag t] [--step-timeout SECONDS] [--no-color]
+--
+-- Pure functions: no AWS, no I/O. A usage problem comes back as nil, "one line naming it";
+-- the engine prints it and exits 2. Times are epoch seconds (UTC); `now` is passed in.
+local M = {}
+
+M.usage = "usage: runbook triage.lua FUNCTION [--since 1h|30m|2d|ISO] [--until ISO|now]"
+  .. " [--format text|json|markdown] [--fail-on ok|info|warn|fail|error] [--steps a,b]"
+  .. " [--skip c] [--tag t] [--step-timeout SECONDS] [--no-color]"
+
+M.formats = { text = true, json = true, markdown = true }
+M.ranks = { ok = 0, skip = 0, info = 1, warn = 2, fail = 3, error = 4 }
+
+local UNITS = { s = 1, m = 60, h = 3600, d = 86400, w = 604800 }
+
+--- Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
+local function days_from_civil(y, m, d)
+  y = m <= 2 and y - 1 or y
+  local era = (y >= 0 and y or y - 399) // 400
+  local yoe = y - era * 400
+  local doy = (153 * (m + (m > 2 and -3 or 9)) + 2) // 5 + d - 1
+  local doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
+  return era * 146097 + doe - 719468
+end
+
+--- "2026-11-27T02:41:07Z" (also without seconds, with fractions, with +hh:mm, or a bare
+--- date) -> epoch seconds, or nil.
+function M.parse_iso(s)
+  local y, mo, d, rest = s:match("^(%d%d%d%d)-(%d%d)-(%d%d)(.*)$")
+  if not y then return nil end
+  local h, mi, sec, zone = 0, 0, 0, "Z"
+  if rest ~= "" then
+    local hh, mm, tail = rest:match("^[T ](%d%d):(%d%d)(.*)$")
+    if not hh then return nil end
+    h, mi = tonumber(hh), tonumber(mm)
+    local ss, tail2 = tail:match("^:(%d%d)(.*)$")
+    if ss then sec, tail = tonumber(ss), tail2 end
+    tail = tail:gsub("^%.%d+", "")
+    zone = tail
+  end
+  local offset = 0
+  if zone ~= "Z" and zone ~= "" then
+    local sign, oh, om = zone:match("^([+-])(%d%d):?(%d%d)$")
+    if not sign then return nil end
+    offset = (tonumber(oh) * 3600 + tonumber(om) * 60) * (sign == "-" and -1 or 1)
+  end
+  y, mo, d = tonumber(y), tonumber(mo), tonumber(d)
+  if mo < 1 or mo > 12 or d < 1 or d > 31 or h > 23 or mi > 59 or sec > 60 then
+    return nil
+  end
+  return days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec - offset
+end
+
+--- Epoch seconds -> "2026-11-27T02:41:07Z".
+function M.iso(t)
+  return os.date("!%Y-%m-%dT%H:%M:%SZ", math.floor(t))
+end
+
+--- "90s", "30m", "1h", "1.5h", "2d" -> seconds, or nil.
+function M.parse_duration(s)
+  local n, unit = s:match("^(%d+%.?%d*)([smhdw])$")
+  n = tonumber(n)
+  if not n or n <= 0 then return nil end
+  return math.floor(n * UNITS[unit] + 0.5)
+end
+
+--- A point in time: a duration ago, `now`, or ISO 8601 -> epoch seconds | nil.
+local function parse_time(s, now)
+  if s == "now" then return now end
+  local ago = M.parse_duration(s)
+  if ago then return now - ago end
+  return M.parse_iso(s)
+end
+
+--- The window from --since / --until: {start, finish, seconds, label} | nil, message.
+function M.window(since, till, now)
+  since, till = since or "1h", till or "now"
+  local finish = parse_time(till, now)
+  if not finish then
+    return nil, ("invalid --until '%s': give now, an ISO 8601 time or a duration such as 30m"):format(till)
+  end
+  local start
+  local span = M.parse_duration(since)
+  if span then
+    start = finish - span
+  else
+    start = M.parse_iso(since)
+    if not start then
+      return nil, ("invalid --since '%s': give a duration (30m, 1h, 2d) or an ISO 8601 time"):format(since)
+    end
+  end
+  if start >= finish then
+    return nil, ("empty window: --since %s is not before --until %s"):format(since, till)
+  end
+  local label = span and till == "now" and since or (M.iso(start) .. " to " .. M.iso(finish))
+  return { start = start, finish = finish, seconds = finish - start, label = label }
+end
+
+--- The function as given: a name, name:qualifier, or a full / partial ARN.
+--- -> {name, qualifier, region, account, partition} | nil, message
+function M.parse_function(s)
+  local name, qualifier, region, account, partition
+  local p, r, a, rest = s:match("^arn:([%w-]+):lambda:([%w-]+):(%d%d%d%d%d%d%d%d%d%d%d%d):function:(.+)$")
+  if p then
+    partition, region, account = p, r, a
+  else
+    a, rest = s:match("^(%d%d%d%d%d%d%d%d%d%d%d%d):function:(.+)$")
+    if a then account = a else rest = s end
+  end
+  if s:match("^arn:") and not p then
+    return nil, ("invalid function ARN '%s': expected arn:aws:lambda:REGION:ACCOUNT:function:NAME"):format(s)
+  end
+  name, qualifier = rest:match("^([^:]+):([^:]+)$")
+  if not name then name = rest end
+  if not name:match("^[%w_-]+$") or #name > 64 then
+    return nil, ("invalid function name '%s': letters, digits, - and _ only, at most 64"):format(s)
+  end
+  if qualifier and not qualifier:match("^[%w$_-]+$") then
+    return nil, ("invalid qualifier '%s' in '%s'"):format(qualifier, s)
+  end
+  return { name = name, qualifier = qualifier, region = region, account = account,
+           partition = partition }
+end
+
+local function split_list(s)
+  local out = {}
+  for item in s:gmatch("[^,%s]+") do out[#out + 1] = item end
+  return out
+end
+
+-- option name -> how it is stored; list options accumulate over repeats
+local OPTIONS = {
+  ["--since"] = "since", ["--until"] = "until", ["--format"] = "format",
+  ["--fail-on"] = "fail_on", ["--steps"] = "steps", ["--skip"] = "skip",
+  ["--tag"] = "tags", ["--step-timeout"] = "step_timeout",
+}
+local LISTS = { steps = true, skip = true, tags = true }
+local FLAGS = { ["--no-color"] = "no_color" }
+
+local function take(opts, key, value)
+  if LISTS[key] then
+    for _, item in ipairs(split_list(value)) do opts[key][#opts[key] + 1] = item end
+  else
+    opts[key] = value
+  end
+end
+
+local function check(opts)
+  if not opts.target then return nil, "no function given: " .. M.usage end
+  if not M.formats[opts.format] then
+    return nil, ("invalid --format '%s': text, json or markdown"):format(opts.format)
+  end
+  if M.ranks[opts.fail_on] == nil or opts.fail_on == "skip" then
+    return nil, ("invalid --fail-on '%s': ok, info, warn, fail or error"):format(opts.fail_on)
+  end
+  local t = tonumber(opts.step_timeout)
+  if not t or t <= 0 then
+    return nil, ("invalid --step-timeout '%s': a number of seconds above 0"):format(opts.step_timeout)
+  end
+  opts.step_timeout = t
+  return opts
+end
+
+--- Parses the script's arguments. -> opts | nil, message
+--- opts = {target, since, until, format, fail_on, steps = {}, skip = {}, tags = {},
+---         step_timeout, no_color} or {help = true}
+function M.parse(argv)
+  local opts = { format = "text", fail_on = "fail", step_timeout = "20", steps = {},
+                 skip = {}, tags = {} }
+  local i = 1
+  while i <= #argv do
+    local a = argv[i]
+    local name, inline = a:match("^(%-%-[%w-]+)=(.*)$")
+    name = name or a
+    if OPTIONS[name] then
+      local value = inline
+      if not value then
+        i = i + 1
+        value = argv[i]
+        if value == nil then return nil, ("missing value for %s"):format(name) end
+      end
+      take(opts, OPTIONS[name], value)
+    elseif a == "--help" or a == "-h" then
+      return { help = true } -- reaches the script only after `--` (the core takes --help)
+    elseif FLAGS[a] then
+      opts[FLAGS[a]] = true
+    elseif a:sub(1, 1) == "-" and #a > 1 then
+      return nil, ("unknown option '%s'"):format(a)
+    elseif opts.target then
+      return nil, ("unexpected argument '%s': give one function"):format(a)
+    else
+      opts.target = a
+    end
+    i = i + 1
+  end
+  return check(opts)
+end
+
+return M

@@ -1,0 +1,304 @@
+--- triage.engine: loads the runbook's steps, runs them concurrently, reports, exits.
+--
+--   local engine = require("triage.engine")
+--   return engine.main({ "config", { "timeout", margin = 0.8 }, ... }, ...)
+--
+-- Each step is `require("steps." .. id)` (so a --plugins / RUNBOOK_PATH directory can
+-- override a built-in step), runs in its own task with a per-step timeout, and turns into
+-- findings: what it emitted, an `ok` with its title when it emitted nothing, or an `error`
+-- when it raised or ran out of time. The report keeps the runbook's order. The engine only
+-- reads: the core refuses writes outside an approved fix.
+local cli = require("triage.cli")
+local context = require("triage.context")
+local core = require("runbook.core")
+local report = require("triage.report")
+local runbook = require("runbook")
+
+local M = {}
+
+local EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_RUNTIME = 0, 1, 2, 3
+
+-- AWS error codes that mean the operator's credentials are unusable (exit 3).
+local CREDENTIAL_CODES = {
+  ExpiredToken = true, ExpiredTokenException = true, InvalidClientTokenId = true,
+  UnrecognizedClientException = true, SignatureDoesNotMatch = true,
+  InvalidSignatureException = true, AuthFailure = true, MissingAuthenticationToken = true,
+  MissingAuthenticationTokenException = true, RequestExpired = true,
+}
+
+local function fail(code, fmt, ...)
+  io.stderr:write("runbook: ", fmt:format(...), "\n")
+  return code
+end
+
+-- loading ----------------------------------------------------------------------------------
+
+--- A runbook entry ("timeout" or { "timeout", margin = 0.8 }) -> id, overrides
+local function entry_of(e)
+  if type(e) == "string" then return e, {} end
+  local overrides = {}
+  for k, v in pairs(e) do
+    if k ~= 1 then overrides[k] = v end
+  end
+  return e[1], overrides
+end
+
+-- "x.lua:12: boom" or the first Lua frame of the traceback outside the core -> "x.lua:12"
+local function location(err, traceback)
+  if type(err) == "string" then
+    local where = err:match("^(.-%.lua:%d+): ")
+    if where then return where end
+  end
+  for file, line in (traceback or ""):gmatch("\n%s*([^\n]-%.lua):(%d+):") do
+    if not file:match("core/lua/") and not file:match("triage/context%.lua$") then
+      return file .. ":" .. line
+    end
+  end
+  return nil
+end
+
+local function error_finding(title, evidence, fix, data)
+  return context.normalize{ severity = "error", title = title, evidence = evidence,
+                            fix = fix, data = data }
+end
+
+--- Loads and checks one step: step | nil, finding
+local function load_step(id)
+  local ok, step = pcall(require, "steps." .. id)
+  if not ok then
+    local msg = tostring(step)
+    if msg:match("^module 'steps%." .. id:gsub("%p", "%%%0") .. "' not found") then
+      return nil, error_finding(("step '%s' not found (no steps/%s.lua in the plugin path)")
+        :format(id, id), nil, ("add steps/%s.lua to a --plugins directory, or remove '%s' "
+        .. "from the runbook"):format(id, id))
+    end
+    msg = msg:match("\n%s*([^\n]+)$") or msg -- drop require's "error loading module" line
+    local where = location(msg)
+    return nil, error_finding("step failed to load: " .. msg, where and { "at " .. where },
+      ("correct the step's file%s"):format(where and (" at " .. where) or ""),
+      { location = where })
+  end
+  local problem
+  if type(step) ~= "table" then
+    problem = "it returned " .. type(step) .. ", not a table"
+  elseif step.id ~= id then
+    problem = ("its id is '%s', not '%s' (the file name)"):format(tostring(step.id), id)
+  elseif type(step.title) ~= "string" then
+    problem = "it has no title"
+  elseif type(step.run) ~= "function" then
+    problem = "it has no run function"
+  end
+  if problem then
+    return nil, error_finding(("step '%s' is invalid: %s"):format(id, problem), nil,
+      "a step file returns { id = FILE NAME, title = ..., run = function(ctx) ... end } "
+      .. "(docs/steps.md)")
+  end
+  return step
+end
+
+local function merge_args(step, overrides)
+  local args, unknown = {}, {}
+  for k, v in pairs(step.args or {}) do args[k] = v end
+  for k, v in pairs(overrides) do
+    if step.args and step.args[k] == nil then unknown[#unknown + 1] = tostring(k) end
+    args[k] = v
+  end
+  table.sort(unknown)
+  return args, unknown
+end
+
+local function known_args(step)
+  local names = {}
+  for k in pairs(step.args or {}) do names[#names + 1] = tostring(k) end
+  table.sort(names)
+  return #names > 0 and table.concat(names, ", ") or "none"
+end
+
+local function has_tag(step, tags)
+  if #tags == 0 then return true end
+  for _, want in ipairs(tags) do
+    for _, t in ipairs(step and step.tags or {}) do
+      if t == want then return true end
+    end
+  end
+  return false
+end
+
+local function set_of(list)
+  local s = {}
+  for _, v in ipairs(list) do s[v] = true end
+  return s
+end
+
+--- The steps to run, in runbook order, each {id, step, args, finding}: plan | nil, message
+local function plan(entries, opts)
+  local known, order = {}, {}
+  for _, e in ipairs(entries) do
+    local id, overrides = entry_of(e)
+    known[id] = overrides
+    order[#order + 1] = id
+  end
+  -- --steps may name a step the runbook does not list (a team's own plugin)
+  for _, id in ipairs(opts.steps) do
+    if not known[id] then
+      if not package.searchpath("steps." .. id, package.path) then
+        return nil, ("unknown step '%s' in --steps (the runbook lists: %s)")
+          :format(id, table.concat(order, ", "))
+      end
+      known[id] = {}
+      order[#order + 1] = id
+    end
+  end
+  for _, id in ipairs(opts.skip) do
+    if not known[id] then
+      return nil, ("unknown step '%s' in --skip (the runbook lists: %s)")
+        :format(id, table.concat(order, ", "))
+    end
+  end
+  local only, skip, out = set_of(opts.steps), set_of(opts.skip), {}
+  for _, id in ipairs(order) do
+    if (#opts.steps == 0 or only[id]) and not skip[id] then
+      local step, problem = load_step(id)
+      if problem or has_tag(step, opts.tags) then
+        local item = { id = id, step = step, finding = problem }
+        if step then
+          local unknown
+          item.args, unknown = merge_args(step, known[id])
+          if #unknown > 0 then
+            item.finding = error_finding(("the runbook sets unknown argument%s %s of step '%s'")
+              :format(#unknown > 1 and "s" or "", table.concat(unknown, ", "), id), nil,
+              ("use the step's own argument names: %s"):format(known_args(step)))
+          end
+        end
+        out[#out + 1] = item
+      end
+    end
+  end
+  if #out == 0 then return nil, "no steps selected (check --steps, --skip and --tag)" end
+  return out
+end
+
+-- running ----------------------------------------------------------------------------------
+
+local function start(item, run)
+  local record = { findings = {} }
+  item.record = record
+  if item.finding then
+    record.findings[1] = item.finding
+    return
+  end
+  local ctx = context.for_step(run, item.id, item.args, record)
+  local t0 = runbook.clock()
+  item.task = runbook.spawn(function()
+    item.step.run(ctx)
+    record.duration = runbook.clock() - t0
+  end)
+  item.t0 = t0
+end
+
+-- An error value as one line: "boom", "AccessDenied: ..." for an error table.
+local function describe(err)
+  if type(err) == "table" and err.code then
+    return ("%s: %s"):format(err.code, tostring(err.message))
+  end
+  return tostring(err)
+end
+
+local function finish(item, timeout, deadline)
+  local record = item.record
+  if item.task then
+    local ok, err, traceback = runbook.join(item.task, math.max(0, deadline - runbook.clock()))
+    record.closed = true
+    if not ok and err == "timeout" and not item.task.done then
+      record.findings[#record.findings + 1] = error_finding(
+        ("step timed out after %s s"):format(timeout),
+        { "it was still running when the per-step limit (--step-timeout) ran out" },
+        "run it again with a longer --step-timeout, or --debug to see which call is slow")
+      record.duration = timeout
+    elseif not ok then
+      local where = location(err, traceback)
+      record.duration = runbook.clock() - item.t0
+      record.findings[#record.findings + 1] = error_finding(
+        "step raised an error: " .. describe(err), where and { "at " .. where },
+        "this is a bug in the step, not a finding about the function: correct the step "
+        .. (where and ("at " .. where) or "file"), { location = where, traceback = traceback })
+    end
+  end
+  if #record.findings == 0 then
+    record.findings[1] = context.normalize{ severity = "ok", title = item.step.title }
+  end
+end
+
+local function run_all(items, run, timeout)
+  local deadline = runbook.clock() + timeout
+  for _, item in ipairs(items) do start(item, run) end
+  for _, item in ipairs(items) do finish(item, timeout, deadline) end
+end
+
+-- the function itself ----------------------------------------------------------------------
+
+local function caller_account()
+  local who = context.aws.sts.GetCallerIdentity{}
+  return who and who.Account
+end
+
+--- Reads the function before any step: nil when the triage can go on, else an exit code.
+local function preflight(run)
+  local probe = context.for_step(run, "preflight", {}, { findings = {} })
+  local cfg, err = probe:config()
+  if cfg then return nil end
+  if err.code == "ResourceNotFoundException" then
+    local account = run.account or caller_account()
+    return fail(EXIT_USAGE, "function '%s' not found in %s%s", run.function_id, run.region,
+      account and (" (account " .. account .. ")") or "")
+  end
+  if err.kind == "setup" or err.kind == "transport" or CREDENTIAL_CODES[err.code] then
+    return fail(EXIT_RUNTIME, "%s: %s", err.code, err.message)
+  end
+  return nil -- access denied, throttled, 5xx: the steps report it where it matters
+end
+
+--- Runs the triage. entries: the runbook's ordered steps; ...: the script's arguments.
+--- Returns the exit code.
+function M.main(entries, ...)
+  local opts, problem = cli.parse(table.pack(...))
+  if not opts then return fail(EXIT_USAGE, "%s", problem) end
+  if opts.help then
+    io.stdout:write(cli.usage, "\n")
+    return EXIT_OK
+  end
+  local fn, fn_problem = cli.parse_function(opts.target)
+  if not fn then return fail(EXIT_USAGE, "%s", fn_problem) end
+  local region, err = core.region()
+  if not region and fn.region then
+    return fail(EXIT_USAGE, "the function ARN is in %s but no region is configured: add --region %s",
+      fn.region, fn.region)
+  end
+  if not region then return fail(EXIT_RUNTIME, "%s: %s", err.code, err.message) end
+  if fn.region and fn.region ~= region then
+    return fail(EXIT_USAGE, "the function ARN is in %s but calls go to %s: add --region %s",
+      fn.region, region, fn.region)
+  end
+  local now = runbook.now()
+  local window, window_problem = cli.window(opts.since, opts["until"], now)
+  if not window then return fail(EXIT_USAGE, "%s", window_problem) end
+  local items, plan_problem = plan(entries, opts)
+  if not items then return fail(EXIT_USAGE, "%s", plan_problem) end
+
+  local run = context.new_run(fn, region, window, now)
+  local code = preflight(run)
+  if code then return code end
+  local t0 = runbook.clock()
+  run_all(items, run, opts.step_timeout)
+  local doc = report.build(run, items, { duration = runbook.clock() - t0 })
+  io.stdout:write(report.render(doc, opts))
+  local max_rank = 0
+  for _, item in ipairs(items) do
+    for _, f in ipairs(item.record.findings) do
+      max_rank = math.max(max_rank, context.SEVERITIES[f.severity])
+    end
+  end
+  return max_rank >= cli.ranks[opts.fail_on] and EXIT_FINDINGS or EXIT_OK
+end
+
+return M
