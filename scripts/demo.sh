@@ -7,5 +7,5 @@ cd "$(dirname "$0")/.."
 bash scripts/deps.sh >/dev/null
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build -j"$(nproc)" >/dev/null
-exec /usr/bin/python3 tests/fake_aws/run_with_fake.py --world examples/demo-world.json -- \
-  build/runbook triage.lua "${1:-orders-api}" "${@:2}"
+exec /usr/bin/python3 tests/fake_aws/run_with_fake.py --world examples/demo/world.json -- \
+  build/runbook triage.lua "${1:-fulfillment-fn}" "${@:2}"
