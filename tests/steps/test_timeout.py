@@ -88,6 +88,7 @@ class TimeoutStepTest(CliTestCase):
     def test_timeout_fails_on_task_timed_out_lines_and_doubles_the_timeout(self):
         r, findings = self.triage('timeout', 'report-builder')
         self.assertEqual(r.code, 1)
+        self.assertNotIn('c7x2k9m4p1q8', r.out)  # the DB_HOST environment value
         f = self.only(findings, 'fail')
         self.assertEqual(f['title'], '12 invocations timed out at the 3 s timeout (p99 3 s)')
         ev = '\n'.join(f['evidence'])
