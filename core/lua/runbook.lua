@@ -128,6 +128,23 @@ function M.all(fns)
   return out
 end
 
+--- Runs named functions concurrently: gather{cfg = fn1, logs = fn2} returns two tables,
+--- values (each function's first result) and errs (its second: the `nil, err` convention),
+--- keyed by name. A function that raises re-raises here, as if called directly.
+function M.gather(named)
+  local names, fns = {}, {}
+  for name, fn in pairs(named) do
+    names[#names + 1] = name
+    fns[#fns + 1] = fn
+  end
+  local values, errs = {}, {}
+  for i, r in ipairs(M.all(fns)) do
+    if not r[1] then error(r[2], 0) end
+    values[names[i]], errs[names[i]] = r[2], r[3]
+  end
+  return values, errs
+end
+
 --- Calls fn(item) for every item concurrently; returns the first results in order.
 function M.map(items, fn)
   local fns = {}

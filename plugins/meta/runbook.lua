@@ -45,6 +45,13 @@ function runbook.join(task, timeout) end
 ---@return table[]
 function runbook.all(fns) end
 
+---Runs named functions concurrently and returns two tables keyed by name: each function's
+---first result and its second (the `nil, err` convention). A function that raises re-raises.
+---@param named table<string, fun(): any, any>
+---@return table<string, any> values
+---@return table<string, any> errs
+function runbook.gather(named) end
+
 ---Calls `fn(item)` for every item concurrently; returns the first results in order
 ---(re-raises the first error).
 ---@generic T, R

@@ -22,29 +22,25 @@ local fmt_ms, fmt_count = stats.fmt_ms, stats.fmt_count
 
 local function gather(ctx)
   local name = ctx.function_name
-  local fns = {
-    function() return ctx:config() end,
-    function() return logs.reports(ctx) end,
-    function() return logs.matching(ctx, "Task timed out after") end,
-    function()
+  local got, errs = runbook.gather {
+    cfg = function() return ctx:config() end,
+    reports = function() return logs.reports(ctx) end,
+    timeout_lines = function() return logs.matching(ctx, "Task timed out after") end,
+    provisioned = function()
       return ctx.aws.collect("lambda", "ListProvisionedConcurrencyConfigs", { FunctionName = name })
     end,
-    function() return ctx.aws.collect("lambda", "ListAliases", { FunctionName = name }) end,
-    function() return metrics.series(ctx, "ConcurrentExecutions", "Maximum") end,
-    function() return logs.events(ctx) end,
+    aliases = function() return ctx.aws.collect("lambda", "ListAliases", { FunctionName = name }) end,
+    concurrency = function() return metrics.series(ctx, "ConcurrentExecutions", "Maximum") end,
+    events = function() return logs.events(ctx) end,
   }
-  local r = runbook.all(fns)
-  for _, x in ipairs(r) do
-    if not x[1] then error(x[2], 0) end
-  end
   return {
-    cfg = r[1][2], cfg_err = r[1][3],
-    reports = r[2][2], reports_err = r[2][3],
-    timeout_lines = r[3][2] or {},
-    provisioned = r[4][2] or {},
-    aliases = r[5][2] or {},
-    concurrency = r[6][2],
-    events = r[7][2] or {},
+    cfg = got.cfg, cfg_err = errs.cfg,
+    reports = got.reports, reports_err = errs.reports,
+    timeout_lines = got.timeout_lines or {},
+    provisioned = got.provisioned or {},
+    aliases = got.aliases or {},
+    concurrency = got.concurrency,
+    events = got.events or {},
   }
 end
 

@@ -39,18 +39,14 @@ end
 -- gather -----------------------------------------------------------------------------------
 
 local function gather(ctx)
-  local fns = {
-    function() return logs.events(ctx) end,
-    function() return metrics.series(ctx, "Errors", "Sum") end,
-    function() return metrics.series(ctx, "Invocations", "Sum") end,
-    function() return ctx:config() end,
+  local got, errs = runbook.gather {
+    events = function() return logs.events(ctx) end,
+    errors = function() return metrics.series(ctx, "Errors", "Sum") end,
+    invocations = function() return metrics.series(ctx, "Invocations", "Sum") end,
+    cfg = function() return ctx:config() end,
   }
-  local r = runbook.all(fns)
-  for _, x in ipairs(r) do
-    if not x[1] then error(x[2], 0) end
-  end
-  return { events = r[1][2], events_err = r[1][3], errors = r[2][2], errors_err = r[2][3],
-           invocations = r[3][2], cfg = r[4][2] }
+  return { events = got.events, events_err = errs.events, errors = got.errors,
+           errors_err = errs.errors, invocations = got.invocations, cfg = got.cfg }
 end
 
 -- decide -----------------------------------------------------------------------------------

@@ -68,17 +68,7 @@ local function gather(ctx)
     account_peak = function() return account_peak(ctx) end,
     events = function() return logs.events(ctx) end,
   }
-  local names, fns = {}, {}
-  for k, fn in pairs(calls) do
-    names[#names + 1] = k
-    fns[#fns + 1] = fn
-  end
-  local got, errs = {}, {}
-  for i, r in ipairs(runbook.all(fns)) do
-    if not r[1] then error(r[2], 0) end
-    got[names[i]], errs[names[i]] = r[2], r[3]
-  end
-  return got, errs
+  return runbook.gather(calls)
 end
 
 -- A finding's evidence line about each event source mapping, and the SQS ones.

@@ -75,17 +75,7 @@ local function gather(ctx, vpc)
       or function() return {} end,
     events = function() return logs.events(ctx) end,
   }
-  local names, fns = {}, {}
-  for k, fn in pairs(calls) do
-    names[#names + 1] = k
-    fns[#fns + 1] = fn
-  end
-  local got, errs = {}, {}
-  for i, r in ipairs(runbook.all(fns)) do
-    if not r[1] then error(r[2], 0) end
-    got[names[i]], errs[names[i]] = r[2], r[3]
-  end
-  return got, errs
+  return runbook.gather(calls)
 end
 
 -- The run's picture of the function's network, shared by the checks below.

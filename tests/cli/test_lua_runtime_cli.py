@@ -99,6 +99,20 @@ class RuntimeTest(CliTestCase):
         self.assertOk(r)
         self.assertEqual(r.out.splitlines(), ['false\ttimeout', 'false\ttrue\ttrue', 'true\tlate'])
 
+    def test_gather_returns_values_and_errors_by_name_and_reraises(self):
+        script = self.write('g.lua', '''
+            local got, errs = runbook.gather {
+              a = function() return 1 end,
+              b = function() return nil, "nope" end,
+              c = function() runbook.sleep(0.05) return "late" end,
+            }
+            print(got.a, got.b, errs.b, got.c)
+            print(pcall(runbook.gather, { x = function() error("boom", 0) end }))
+        ''')
+        r = run([script], base_env())
+        self.assertOk(r)
+        self.assertEqual(r.out.splitlines(), ['1\tnil\tnope\tlate', 'false\tboom'])
+
     def test_script_exit_codes_and_arguments(self):
         ret = self.write('r.lua', 'print(select("#", ...), arg[0] ~= nil, arg[1], ...)\nreturn 4')
         r = run([ret, 'a', '--flag', 'b'], base_env())
