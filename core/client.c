@@ -71,6 +71,7 @@ rb_client *rb_client_new(const rb_client_config *cfg, rb_error *err) {
   c->cfg.record_path = c->record_path;
   c->cfg.region = NULL;
   c->region = rb_strdup(cfg->region);
+  c->region_explicit = cfg->region != NULL;
   c->deliveries_tail = &c->deliveries;
   c->run_time = (long long)client_wall_now();
   c->rng =
@@ -331,6 +332,28 @@ double rb_client_now(const rb_client *c) {
 
 const char *rb_client_region(rb_client *c, rb_error *err) {
   return client_resolve_region(c, err) == 0 ? c->region : NULL;
+}
+
+int rb_client_use_region(rb_client *c, const char *region, rb_error *err) {
+  rb_error ignored; /* no region configured is fine: the ARN's region is used then */
+  if (client_resolve_region(c, &ignored) == 0 && strcmp(c->region, region) == 0)
+    return 0;
+  if (c->region_explicit)
+    return rb_error_set(err, "RegionConflict",
+                        "the function is in %s but --region says %s", region, c->region);
+  if (c->calls)
+    return rb_error_set(err, "RegionConflict",
+                        "cannot move to %s: calls were already made in %s", region,
+                        c->region);
+  char *copy = rb_strdup(region);
+  if (!copy)
+    return rb_error_set(err, "OutOfMemory", "cannot store the region");
+  free(c->region);
+  c->region = copy;
+  c->region_checked = 0;
+  c->region_explicit = 1; /* validated like a --region value from here on */
+  client_auth_free_endpoints(c);
+  return client_resolve_region(c, err);
 }
 
 void rb_client_allow_writes(rb_client *c, int allowed) {

@@ -58,6 +58,9 @@ int rb_client_pending(const rb_client *c);
  * restored by --replay, so a replayed diagnosis asks for exactly the same windows. */
 double rb_client_now(const rb_client *c);
 const char *rb_client_region(rb_client *c, rb_error *err);
+/* Sends the run's calls to `region` (a function ARN names its region). Refused when
+ * --region named another region, or once a call went to another region. */
+int rb_client_use_region(rb_client *c, const char *region, rb_error *err);
 
 void rb_client_allow_writes(rb_client *c, int allowed);
 int rb_client_writes_allowed(const rb_client *c);

@@ -193,7 +193,7 @@ const endpoint_entry *client_endpoint(rb_client *c, const char *service, rb_erro
   return e;
 }
 
-void client_auth_free(rb_client *c) {
+void client_auth_free_endpoints(rb_client *c) {
   while (c->endpoints) {
     endpoint_entry *e = c->endpoints;
     c->endpoints = e->next;
@@ -201,5 +201,9 @@ void client_auth_free(rb_client *c) {
     free(e->signing_name);
     free(e);
   }
+}
+
+void client_auth_free(rb_client *c) {
+  client_auth_free_endpoints(c);
   rb_credentials_free(&c->creds);
 }

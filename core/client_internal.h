@@ -62,8 +62,9 @@ typedef struct replay_pending {
 
 struct rb_client {
   rb_client_config cfg;
-  char *region;       /* --region until resolved, then the resolved region */
-  int region_checked; /* region holds the resolved, validated region */
+  char *region;        /* --region until resolved, then the resolved region */
+  int region_checked;  /* region holds the resolved, validated region */
+  int region_explicit; /* the region came from --region */
   char *profile;
   char *endpoint_url;
   char *record_path;
@@ -104,6 +105,7 @@ void client_cred_env(rb_client *c, rb_cred_env *env);
 int client_resolve_region(rb_client *c, rb_error *err);
 int client_ensure_credentials(rb_client *c, rb_error *err);
 const endpoint_entry *client_endpoint(rb_client *c, const char *service, rb_error *err);
+void client_auth_free_endpoints(rb_client *c);
 void client_auth_free(rb_client *c);
 
 /* client_record.c */

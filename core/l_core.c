@@ -279,6 +279,19 @@ static int core_region(lua_State *L) {
   return 1;
 }
 
+/* core.use_region(region) -> true | nil, err (see rb_client_use_region) */
+static int core_use_region(lua_State *L) {
+  const char *region = luaL_checkstring(L, 1);
+  core_state *s = state_get(L);
+  rb_error err;
+  rb_error_clear(&err);
+  rb_client *client = client_get(L, s, &err);
+  if (!client || rb_client_use_region(client, region, &err) != 0)
+    return nil_error(L, &err);
+  lua_pushboolean(L, 1);
+  return 1;
+}
+
 static int core_stats(lua_State *L) {
   core_state *s = state_get(L);
   rb_client_stats st = {0};
@@ -308,6 +321,7 @@ int luaopen_runbook_core(lua_State *L) {
                                    {"poll", core_poll},
                                    {"wait", core_wait},
                                    {"now", core_now},
+                                   {"use_region", core_use_region},
                                    {"region", core_region},
                                    {"stats", core_stats},
                                    {NULL, NULL}};

@@ -269,16 +269,12 @@ function M.main(entries, ...)
   end
   local fn, fn_problem = cli.parse_function(opts.target)
   if not fn then return fail(EXIT_USAGE, "%s", fn_problem) end
+  if fn.region then -- an ARN names its region: follow it unless --region says otherwise
+    local ok, region_err = core.use_region(fn.region)
+    if not ok then return fail(EXIT_USAGE, "%s", region_err.message) end
+  end
   local region, err = core.region()
-  if not region and fn.region then
-    return fail(EXIT_USAGE, "the function ARN is in %s but no region is configured: add --region %s",
-      fn.region, fn.region)
-  end
   if not region then return fail(EXIT_RUNTIME, "%s: %s", err.code, err.message) end
-  if fn.region and fn.region ~= region then
-    return fail(EXIT_USAGE, "the function ARN is in %s but calls go to %s: add --region %s",
-      fn.region, region, fn.region)
-  end
   local now = runbook.now()
   local window, window_problem = cli.window(opts.since, opts["until"], now)
   if not window then return fail(EXIT_USAGE, "%s", window_problem) end

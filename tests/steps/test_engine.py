@@ -377,9 +377,8 @@ class ExitCodeTest(EngineCase):
                  (['my-fn', '--since'], 'missing value for --since'),
                  (['bad/name'], "invalid function name 'bad/name'"),
                  (['arn:aws:lambda:us-east-1:12:function:x'], 'invalid function ARN'),
-                 (['arn:aws:lambda:eu-west-1:123456789012:function:my-fn'],
-                  'the function ARN is in eu-west-1 but calls go to us-east-1: add --region '
-                  'eu-west-1')]
+                 (['arn:aws:lambda:eu-west-1:123456789012:function:my-fn', '--region',
+                   'us-east-1'], 'the function is in eu-west-1 but --region says us-east-1')]
         with fake_aws('basic') as fake:
             for args, message in cases:
                 with self.subTest(args=args):
@@ -409,18 +408,27 @@ class ExitCodeTest(EngineCase):
         self.assertRegex(r.err, r'^runbook: NoCredentials: no AWS credentials found: tried '
                                 r'environment .*profile .*instance metadata')
 
-    def test_no_region_exits_3_but_a_function_arn_names_the_region_to_pass(self):
+    def test_no_region_exits_3_but_a_function_arn_brings_its_region(self):
         self.steps(a=step('a'))
         script = self.runbook('"a"')
         with fake_aws('basic') as fake:
             r = self.triage(fake, script, 'my-fn', AWS_REGION=None)
             self.assertEqual(r.code, 3, repr(r))
             self.assertRegex(r.err, r'^runbook: NoRegion: no AWS region: pass --region')
+            fake.clear_requests()
             r = self.triage(fake, script, 'arn:aws:lambda:us-east-1:123456789012:function:my-fn',
                             AWS_REGION=None)
-            self.assertEqual(r.code, 2, repr(r))
-            self.assertEqual(r.err, 'runbook: the function ARN is in us-east-1 but no region is '
-                                    'configured: add --region us-east-1\n')
+            self.assertEqual(r.code, 0, repr(r))
+            self.assertEqual({q['region'] for q in fake.requests()}, {'us-east-1'})
+
+    def test_a_function_arn_in_another_region_sends_the_calls_there(self):
+        self.steps(a=step('a'))
+        with fake_aws('basic') as fake:
+            r = self.triage(fake, self.runbook('"a"'),
+                            'arn:aws:lambda:eu-west-1:123456789012:function:my-fn',
+                            AWS_REGION='us-east-1')
+            regions = {q['region'] for q in fake.requests()}
+        self.assertEqual(regions, {'eu-west-1'}, repr(r))
 
     def test_rejected_credentials_exit_3(self):
         self.steps(a=step('a'))
