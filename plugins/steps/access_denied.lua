@@ -110,12 +110,7 @@ local function policy_name(ctx, groups, existing)
     or ctx.function_name .. "-least-privilege"
   local taken = {}
   for _, n in ipairs(existing or {}) do taken[n] = true end
-  local name, n = base, 1
-  while taken[name] do
-    n = n + 1
-    name = base .. "-" .. n
-  end
-  return name
+  return iam.unique_name(base, taken)
 end
 
 local function role_summary(policies)

@@ -110,12 +110,7 @@ end
 local function unique_sid(policy, base)
   local taken = {}
   for _, s in ipairs(policy.statements) do if s.sid then taken[s.sid] = true end end
-  local sid, n = base, 1
-  while taken[sid] do
-    n = n + 1
-    sid = base .. "-" .. n
-  end
-  return sid
+  return iam.unique_name(base, taken)
 end
 
 local function api_label(api)

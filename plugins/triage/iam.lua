@@ -211,6 +211,17 @@ function M.role_name(arn)
 end
 
 --- "secretsmanager:GetSecretValue" -> "secretsmanager".
+--- A name that is not in the set `taken` (name -> true): base, base-2, base-3, ...
+--- (new statement ids and inline policy names must not replace existing ones).
+function M.unique_name(base, taken)
+  local name, n = base, 1
+  while taken[name] do
+    n = n + 1
+    name = base .. "-" .. n
+  end
+  return name
+end
+
 function M.service_of(action)
   return (action:match("^([^:]+):") or action):lower()
 end
