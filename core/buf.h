@@ -26,7 +26,8 @@ int rb_buf_append(rb_buf *b, const void *data, size_t len);
 int rb_buf_puts(rb_buf *b, const char *s);
 int rb_buf_putc(rb_buf *b, char c);
 int rb_buf_printf(rb_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-int rb_buf_vprintf(rb_buf *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+int rb_buf_vprintf(rb_buf *b, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
 /* Appends `len` bytes as lowercase hex. */
 int rb_buf_put_hex(rb_buf *b, const unsigned char *data, size_t len);
 
