@@ -113,6 +113,31 @@ class CallTest(CliTestCase):
             self.assertEqual(r.code, 1, repr(r))
             self.assertIn('MalformedResponse', r.err.split('\n')[0])
 
+    def test_endpoint_url_flag_and_per_service_variable_win_over_the_global_one(self):
+        dead = 'http://127.0.0.1:9'  # discard port: nothing listens there
+        with fake_aws('basic') as fake:
+            r = self.rb(fake, '--endpoint-url', fake.url, 'call', 'lambda', 'ListFunctions',
+                        AWS_ENDPOINT_URL=dead)
+            self.assertOk(r)
+            r = self.rb(fake, 'call', 'lambda', 'ListFunctions', AWS_ENDPOINT_URL=dead,
+                        AWS_ENDPOINT_URL_LAMBDA=fake.url)
+            self.assertOk(r)
+            r = self.rb(fake, 'call', 'iam', 'ListRoles', AWS_ENDPOINT_URL=dead,
+                        AWS_ENDPOINT_URL_LAMBDA=fake.url, AWS_MAX_ATTEMPTS='1')
+            self.assertEqual(r.code, 1, repr(r))
+            self.assertIn('ConnectionError', r.err.split('\n')[0])
+            self.assertAllSigned(fake)
+
+    def test_unreachable_endpoint_is_retried_then_one_clear_line(self):
+        with fake_aws('basic') as fake:
+            r = self.rb(fake, 'call', 'lambda', 'ListFunctions',
+                        AWS_ENDPOINT_URL='http://127.0.0.1:9', AWS_MAX_ATTEMPTS='2')
+        self.assertEqual(r.code, 1, repr(r))
+        first = r.err.split('\n')[0]
+        self.assertIn('ConnectionError', first)
+        self.assertIn('127.0.0.1:9', first)
+        self.assertIn('after 2 attempts', first)
+
     def test_usage_errors_exit_2(self):
         env = base_env()
         for args in (['--region'], ['--bogus', 'x.lua'], [], ['call', 'lambda']):
