@@ -338,6 +338,18 @@ def update_function_configuration(ctx, params):
     return response
 
 
+def list_tags(ctx, params):
+    """ListTags: the function's tags (Lambda tags functions, not versions or aliases)."""
+    name, qualifier = split_name(ctx.world, params['Resource'])
+    entry = ctx.world.section('lambda')['functions'].get(name)
+    if entry is None:
+        raise not_found(ctx.world, name)
+    if qualifier:
+        raise AwsError('InvalidParameterValueException', 'Tags on function aliases and '
+                       'versions are not supported. Please specify a function ARN.')
+    return {'Tags': dict(entry.get('tags') or {})}
+
+
 HANDLERS = {
     ('lambda', 'GetFunctionConfiguration'): get_function_configuration,
     ('lambda', 'GetFunction'): get_function_op,
@@ -350,4 +362,5 @@ HANDLERS = {
     ('lambda', 'PutFunctionConcurrency'): put_function_concurrency,
     ('lambda', 'DeleteFunctionConcurrency'): delete_function_concurrency,
     ('lambda', 'UpdateFunctionConfiguration'): update_function_configuration,
+    ('lambda', 'ListTags'): list_tags,
 }
