@@ -37,7 +37,7 @@ static const char usage[] =
     "       runbook [options] call SERVICE OPERATION ['{json params}']\n"
     "       runbook check-response FILE|- [--api rest|http] [--payload 1.0|2.0]\n"
     "\n"
-    "options (accepted anywhere before --):\n"
+    "options (accepted anywhere before --; after the script, --help is the script's):\n"
     "  --region REGION       AWS region (else AWS_REGION, AWS_DEFAULT_REGION, profile)\n"
     "  --profile NAME        profile in ~/.aws/config and ~/.aws/credentials\n"
     "  --endpoint-url URL    send every call to URL (e.g. a local fake AWS)\n"
@@ -132,7 +132,11 @@ static int parse_args(int argc, char **argv, options *o) {
       passthrough = 1;
       continue;
     }
-    if (!passthrough) {
+    /* After the script's name, --help and --version are the script's to answer. */
+    int for_script =
+        o->script && (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0 ||
+                      strcmp(argv[i], "--version") == 0);
+    if (!passthrough && !for_script) {
       int rc = parse_core_option(argc, argv, &i, o);
       if (rc >= 0)
         return rc;

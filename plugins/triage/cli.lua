@@ -12,6 +12,29 @@ M.usage = "usage: runbook triage.lua FUNCTION [--since 1h|30m|2d|ISO] [--until I
   .. " [--format text|json|markdown] [--fail-on ok|info|warn|fail|error] [--steps a,b]"
   .. " [--skip c] [--tag t] [--step-timeout SECONDS] [--no-color]"
 
+-- The full help for --help: the one-line usage, then what each option does.
+M.help = M.usage .. [[
+
+
+Diagnoses one Lambda function: every step of the runbook runs at once, read-only.
+
+  FUNCTION            a name, name:qualifier, or a full or partial function ARN
+                      (an ARN's region is used unless --region says otherwise)
+  --since 1h          start of the window: 30m, 1h, 2d, or an ISO time (default 1h)
+  --until now         end of the window: now or an ISO time
+  --format text       text (default), json (docs/report-schema.md) or markdown
+  --fail-on fail      exit 1 when a finding is at or above: ok, info, warn, fail, error
+  --steps a,b         run only these steps; --skip c leaves steps out
+  --tag t             run only the steps with this tag
+  --step-timeout 20   seconds before a step is stopped and reported as ERROR
+  --no-color          no colour even on a terminal (also NO_COLOR, TERM=dumb)
+
+Core options (--region, --profile, --endpoint-url, --plugins, --record, --replay, --debug)
+work here too: see `runbook --help`.
+
+exit codes: 0 nothing at or above --fail-on, 1 findings, 2 usage or unknown function,
+3 credentials or runtime error]]
+
 M.formats = { text = true, json = true, markdown = true }
 M.ranks = { ok = 0, skip = 0, info = 1, warn = 2, fail = 3, error = 4 }
 

@@ -264,7 +264,7 @@ function M.main(entries, ...)
   local opts, problem = cli.parse(table.pack(...))
   if not opts then return fail(EXIT_USAGE, "%s", problem) end
   if opts.help then
-    io.stdout:write(cli.usage, "\n")
+    io.stdout:write(cli.help, "\n")
     return EXIT_OK
   end
   local fn, fn_problem = cli.parse_function(opts.target)

@@ -389,6 +389,16 @@ class ExitCodeTest(EngineCase):
                     self.assertTrue(r.err.startswith('runbook: '), repr(r))
                     self.assertIn(message, r.err)
 
+    def test_help_after_the_script_is_the_triage_help_and_calls_nothing(self):
+        with fake_aws('basic') as fake:
+            for flag in ('--help', '-h'):
+                r = self.rb(fake, 'triage.lua', flag)
+                self.assertEqual(r.code, 0, repr(r))
+                self.assertTrue(r.out.startswith('usage: runbook triage.lua FUNCTION'), r.out)
+                for text in ('--step-timeout', '--fail-on', 'exit codes', 'ARN'):
+                    self.assertIn(text, r.out)
+            self.assertEqual(fake.requests(), [])
+
     def test_unknown_function_is_one_line_naming_region_and_account_exit_2(self):
         self.steps(a=step('a'))
         with fake_aws('basic') as fake:
