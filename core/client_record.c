@@ -14,6 +14,7 @@
  * by "[redacted]" before anything is traced or recorded. */
 #include "client_internal.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -295,7 +296,8 @@ int client_replay_load(rb_client *c, const char *path, rb_error *err) {
   const cJSON *fmt = cJSON_GetObjectItemCaseSensitive(c->replay, "format");
   const cJSON *t = cJSON_GetObjectItemCaseSensitive(c->replay, "run_time");
   if (!cJSON_IsString(fmt) || strcmp(fmt->valuestring, "runbook-recording") != 0 ||
-      !cJSON_IsNumber(t) || !cJSON_IsArray(cJSON_GetObjectItem(c->replay, "exchanges")))
+      !cJSON_IsNumber(t) || !(fabs(t->valuedouble) <= 9007199254740992.0) /* 2^53 */ ||
+      !cJSON_IsArray(cJSON_GetObjectItem(c->replay, "exchanges")))
     return rb_error_set(err, "ReplayFailed",
                         "'%s' is not a runbook recording: record one with --record FILE",
                         path);
@@ -318,8 +320,9 @@ const cJSON *client_replay_find(rb_client *c, const call *k, rb_error *err) {
   for (const cJSON *x = cJSON_GetObjectItem(c->replay, "exchanges")->child; x;
        x = x->next) {
     const cJSON *a = cJSON_GetObjectItem(x, "attempt");
-    if (strcmp(cJSON_GetObjectItem(x, "_key")->valuestring, k->key) == 0 &&
-        cJSON_IsNumber(a) && a->valueint == k->attempt)
+    /* NULL when the file brought a "_key" of its own that is not a string */
+    const char *key = cJSON_GetStringValue(cJSON_GetObjectItem(x, "_key"));
+    if (key && strcmp(key, k->key) == 0 && cJSON_IsNumber(a) && a->valueint == k->attempt)
       return x;
   }
   rb_error_set(err, "ReplayMiss",

@@ -45,11 +45,11 @@ static int from_static(const rb_cred_ctx *ctx, int which, const char *p,
   if (!akid)
     return 0;
   const char *secret = rb_credfiles_get(f, which, p, "aws_secret_access_key");
-  if (!secret)
-    return rb_error_set(
-        err, "PartialCredentials",
-        "profile '%s' in %s has aws_access_key_id but no aws_secret_access_key", p,
-        f->display[which]);
+  if (!*akid || !secret || !*secret) /* an empty value is no key, as in the environment */
+    return rb_error_set(err, "PartialCredentials", "profile '%s' in %s has %s", p,
+                        f->display[which],
+                        *akid ? "aws_access_key_id but no aws_secret_access_key"
+                              : "an empty aws_access_key_id");
   const char *token = rb_credfiles_get(f, which, p, "aws_session_token");
   if (!token)
     token = rb_credfiles_get(f, which, p, "aws_security_token");

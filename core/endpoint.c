@@ -139,7 +139,9 @@ static const char *split_authority(const char *a, size_t alen, size_t *hlen, lon
   if (colon) {
     char *end;
     *port = strtol(colon + 1, &end, 10);
-    if (end == colon + 1 || end != a + alen || *port < 1 || *port > 65535)
+    /* digits only: strtol would also take leading white space and a sign */
+    if (!isdigit((unsigned char)colon[1]) || end != a + alen || *port < 1 ||
+        *port > 65535)
       return "the port is not a number from 1 to 65535";
   }
   return NULL;

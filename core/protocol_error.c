@@ -225,6 +225,10 @@ int rb_proto_parse_error(const rb_proto_ctx *c, int status, const rb_headers *h,
     json_error(c, status, h, body, len, err);
   else
     xml_error(c, status, body, len, err);
+  if (!err->code[0]) { /* the sent code was only separators or control characters */
+    const char *reason;
+    status_names(status, err->code, sizeof err->code, &reason);
+  }
   err->status = status;
   err->retryable = 0;
   const char *id = rb_proto_header_request_id(h);
