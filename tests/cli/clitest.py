@@ -83,3 +83,23 @@ class CliTestCase(unittest.TestCase):
         self.assertTrue(reqs, 'the fake saw no signed request')
         for r in reqs:
             self.assertTrue(r['signature_ok'], 'bad signature: %r' % r)
+
+
+class StepTestCase(CliTestCase):
+    """A test of one triage step: run only that step, read its findings from the JSON."""
+
+    step = None  # the step id under test
+
+    def triage(self, fake, function):
+        r = self.rb(fake, 'triage.lua', function, '--steps', self.step, '--format', 'json',
+                    timeout=120)
+        self.assertIn(r.code, (0, 1), repr(r))
+        steps = r.json()['steps']
+        self.assertEqual([s['id'] for s in steps], [self.step])
+        return r, steps[0]['findings']
+
+    def only(self, findings, severity, needle):
+        """The one finding of that severity whose title holds needle."""
+        hits = [f for f in findings if f['severity'] == severity and needle in f['title']]
+        self.assertEqual(len(hits), 1, json.dumps(findings, indent=1))
+        return hits[0]

@@ -12,7 +12,7 @@ import unittest
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, '..', 'cli'))
 
-from clitest import CliTestCase, base_env, fake_aws, run, ROOT  # noqa: E402
+from clitest import CliTestCase, StepTestCase, base_env, fake_aws, run, ROOT  # noqa: E402
 
 WORLD = os.path.join(ROOT, 'tests', 'worlds', 'access_denied.json')
 AWS_CLI = '/usr/bin/aws'
@@ -38,18 +38,9 @@ def load_world():
         return json.load(fh)
 
 
-class AccessDeniedTest(CliTestCase):
+class AccessDeniedTest(StepTestCase):
 
-    def triage(self, fake, function):
-        r = self.rb(fake, 'triage.lua', function, '--steps', 'access_denied', '--format',
-                    'json', timeout=120)
-        self.assertIn(r.code, (0, 1), repr(r))
-        return r, r.json()['steps'][0]['findings']
-
-    def only(self, findings, severity, needle):
-        hits = [f for f in findings if f['severity'] == severity and needle in f['title']]
-        self.assertEqual(len(hits), 1, json.dumps(findings, indent=1))
-        return hits[0]
+    step = 'access_denied'
 
     def test_access_denied_writes_least_privilege_policy_for_the_missing_permissions(self):
         with fake_aws(WORLD) as fake:

@@ -11,24 +11,15 @@ import unittest
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, '..', 'cli'))
 
-from clitest import CliTestCase, fake_aws, ROOT  # noqa: E402
+from clitest import StepTestCase, fake_aws, ROOT  # noqa: E402
 
 WORLD = os.path.join(ROOT, 'tests', 'worlds', 'bad_gateway.json')
 ISO = r'\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ'
 
 
-class BadGatewayTest(CliTestCase):
+class BadGatewayTest(StepTestCase):
 
-    def triage(self, fake, function):
-        r = self.rb(fake, 'triage.lua', function, '--steps', 'bad_gateway', '--format', 'json',
-                    timeout=120)
-        self.assertIn(r.code, (0, 1), repr(r))
-        return r, r.json()['steps'][0]['findings']
-
-    def only(self, findings, severity, needle):
-        hits = [f for f in findings if f['severity'] == severity and needle in f['title']]
-        self.assertEqual(len(hits), 1, json.dumps(findings, indent=1))
-        return hits[0]
+    step = 'bad_gateway'
 
     def test_bad_gateway_finds_malformed_proxy_responses_and_the_body_that_caused_them(self):
         with fake_aws(WORLD) as fake:

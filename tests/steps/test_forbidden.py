@@ -13,7 +13,7 @@ import unittest
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, '..', 'cli'))
 
-from clitest import CliTestCase, base_env, fake_aws, run, ROOT  # noqa: E402
+from clitest import CliTestCase, StepTestCase, base_env, fake_aws, run, ROOT  # noqa: E402
 
 WORLD = os.path.join(ROOT, 'tests', 'worlds', 'forbidden.json')
 AWS_CLI = '/usr/bin/aws'
@@ -28,24 +28,11 @@ def load_world():
         return json.load(fh)
 
 
-class StepCase(CliTestCase):
+class StepCase(StepTestCase):
     step = 'forbidden'
-
-    def triage(self, fake, function):
-        r = self.rb(fake, 'triage.lua', function, '--steps', self.step, '--format', 'json',
-                    timeout=120)
-        self.assertIn(r.code, (0, 1), repr(r))
-        steps = r.json()['steps']
-        self.assertEqual([s['id'] for s in steps], [self.step])
-        return r, steps[0]['findings']
 
     def world_file(self, world):
         return self.write('world.json', json.dumps(world))
-
-    def only(self, findings, severity, needle):
-        hits = [f for f in findings if f['severity'] == severity and needle in f['title']]
-        self.assertEqual(len(hits), 1, json.dumps(findings, indent=1))
-        return hits[0]
 
 
 class ForbiddenTest(StepCase):
