@@ -29,21 +29,10 @@ local DOWNSTREAM = { "TooManyRequestsException", "Rate exceeded", "Rate Exceeded
 local fmt = stats.fmt_count
 
 local function account_peak(ctx)
-  -- The account-wide ConcurrentExecutions metric has no dimensions.
-  return ctx:once("throttle.account_concurrency", function()
-    local reply, err = ctx.aws.call("monitoring", "GetMetricStatistics", {
-      Namespace = "AWS/Lambda", MetricName = "ConcurrentExecutions", Dimensions = {},
-      StartTime = ctx.window.start, EndTime = ctx.window.finish,
-      Period = metrics.period_for(ctx.window.finish - ctx.window.start),
-      Statistics = { "Maximum" },
-    })
-    if not reply then return nil, err end
-    local peak
-    for _, d in ipairs(reply.Datapoints or {}) do
-      if d.Maximum and (peak == nil or d.Maximum > peak) then peak = d.Maximum end
-    end
-    return peak
-  end)
+  -- The account-wide ConcurrentExecutions metric is the one without dimensions.
+  local series, err = metrics.series(ctx, "ConcurrentExecutions", "Maximum", { dimensions = {} })
+  if not series then return nil, err end
+  return series.max
 end
 
 local function gather(ctx)

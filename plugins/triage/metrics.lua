@@ -103,7 +103,8 @@ function M.series(ctx, name, statistic, opts)
   opts = opts or {}
   local key = ("metrics.series:%s:%s:%s:%s"):format(opts.namespace or "AWS/Lambda", name,
                                                      statistic, tostring(opts.period or ""))
-  if opts.dimensions then
+  if opts.dimensions then -- given dimensions, even none (account-wide), are another series
+    key = key .. ":dimensions"
     for _, d in ipairs(opts.dimensions) do key = key .. ":" .. d.Name .. "=" .. d.Value end
   end
   return ctx:once(key, function() return fetch(ctx, name, statistic, opts) end)
