@@ -3,14 +3,6 @@
  * NoCredentials line. Offline: a fake environment and a mkdtemp HOME. */
 #include "test_credentials_fakes.h"
 
-static void resolve_ok(fake *f, const char *profile, rb_credentials *c) {
-  rb_cred_env env = fake_env(f);
-  rb_error err;
-  rb_error_clear(&err);
-  if (rb_credentials_resolve(&env, profile, c, &err) != 0)
-    fail_msg("resolve failed: %s: %s", err.code, err.message);
-}
-
 static void set_env_keys(fake *f) {
   fake_set(f, "AWS_ACCESS_KEY_ID", AKID);
   fake_set(f, "AWS_SECRET_ACCESS_KEY", SECRET);

@@ -287,6 +287,17 @@ static __attribute__((unused)) void assert_no_secret(const rb_error *e) {
 }
 
 /* Resolves and expects failure with `code`; returns nothing, checks secrets. */
+/* Resolves with the fake environment and fails the test, naming the error, if that fails.
+ */
+static __attribute__((unused)) void resolve_ok(fake *f, const char *profile,
+                                               rb_credentials *c) {
+  rb_cred_env env = fake_env(f);
+  rb_error err;
+  rb_error_clear(&err);
+  if (rb_credentials_resolve(&env, profile, c, &err) != 0)
+    fail_msg("resolve failed: %s: %s", err.code, err.message);
+}
+
 static __attribute__((unused)) void expect_failure(fake *f, const char *profile,
                                                    const char *code, rb_error *err) {
   rb_cred_env env = fake_env(f);

@@ -7,14 +7,6 @@
 #define IMDS_TOKEN "AQAEAzIMDSTOKENzQ=="
 #define ROLE_PATH "/latest/meta-data/iam/security-credentials/"
 
-static void resolve_ok(fake *f, const char *profile, rb_credentials *c) {
-  rb_cred_env env = fake_env(f);
-  rb_error err;
-  rb_error_clear(&err);
-  if (rb_credentials_resolve(&env, profile, c, &err) != 0)
-    fail_msg("resolve failed: %s: %s", err.code, err.message);
-}
-
 static void route_vector(fake *f, const char *method, const char *url,
                          const char *vector) {
   char *body = vector_text(vector);

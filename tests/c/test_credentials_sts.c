@@ -7,14 +7,6 @@
 #define ROLE "arn:aws:iam::123456789012:role/deploy"
 #define ROLE2 "arn:aws:iam::210987654321:role/admin"
 
-static void resolve_ok(fake *f, const char *profile, rb_credentials *c) {
-  rb_cred_env env = fake_env(f);
-  rb_error err;
-  rb_error_clear(&err);
-  if (rb_credentials_resolve(&env, profile, c, &err) != 0)
-    fail_msg("resolve failed: %s: %s", err.code, err.message);
-}
-
 static const char *param(fake *f, int call, const char *key, char *out, size_t n) {
   cJSON *p = cJSON_Parse(f->sts[call].params);
   const cJSON *v = cJSON_GetObjectItemCaseSensitive(p, key);
