@@ -162,10 +162,15 @@ void client_finish(rb_client *c, call *k, cJSON *result, const rb_error *err) {
   }
 }
 
+/* An identical read in flight or done is shared, except one that ended in a retryable
+ * error (throttled, 5xx, reset): asking again must send a new request, so a caller can
+ * retry a read after the standard retries gave up. */
 static call *find_shared(rb_client *c, const char *key) {
-  for (call *k = c->calls; k; k = k->next)
-    if (!k->write && strcmp(k->key, key) == 0)
+  for (call *k = c->calls; k; k = k->next) {
+    int failed_transiently = k->state == CALL_DONE && !k->result && k->err.retryable;
+    if (!k->write && !failed_transiently && strcmp(k->key, key) == 0)
       return k;
+  }
   return NULL;
 }
 
