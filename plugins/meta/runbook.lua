@@ -175,6 +175,27 @@ function core.operation(service, name) end
 ---@return runbook.Error? err
 function core.operations(service) end
 
+---@class runbook.core.Shape
+---@field type string    the model's type name: structure, list, map, string, integer, long, boolean, blob, timestamp, double, float
+---@field shape? string  the model's shape name ("policyDocumentType"); absent for an input-less operation
+---@field members? table<string, runbook.core.Shape>  structures
+---@field required? string[]                          structures: members that must be present
+---@field member? runbook.core.Shape                  lists
+---@field key? runbook.core.Shape                     maps
+---@field value? runbook.core.Shape                   maps
+---@field document? boolean   a free-form JSON document
+---@field sensitive? boolean  a secret: never printed or journaled
+---@field jsonvalue? boolean  a string carrying JSON text (a header or query value)
+---@field cycle? boolean      the shape contains itself here; its children are not repeated
+
+---The input shape of an operation as a tree: `shape` (an operation without input gives an
+---empty structure) or `nil, err`. Recursion stops at cycles (`cycle = true`).
+---@param service string
+---@param operation string
+---@return runbook.core.Shape? shape
+---@return runbook.Error? err
+function core.input_shape(service, operation) end
+
 ---The set of supported services: `{ lambda = true, ... }`.
 ---@return table<string, boolean>
 function core.services() end
