@@ -11,7 +11,8 @@
  * "location", "locationName", "queryName", "flattened", "jsonvalue", "timestampFormat"}.
  *
  * Service names are the endpoint prefixes the project uses: lambda, iam, sts, logs,
- * monitoring ("cloudwatch" is accepted as an alias), ec2, apigateway, apigatewayv2. */
+ * monitoring ("cloudwatch" is accepted as an alias), ec2, apigateway, apigatewayv2, sqs,
+ * service-quotas (endpoint prefix "servicequotas"). */
 #ifndef RB_MODEL_H
 #define RB_MODEL_H
 

@@ -47,6 +47,10 @@ SERVICES = {
     'ec2': 'ec2',
     'apigateway': 'apigateway',
     'apigatewayv2': 'apigatewayv2',
+    # Remediation reads queue attributes (event source mappings) and account quotas
+    # (concurrency); the endpoint prefix of service-quotas is "servicequotas".
+    'sqs': 'sqs',
+    'service-quotas': 'service-quotas',
 }
 
 # An operation whose name starts with one of these only reads state.
