@@ -38,8 +38,8 @@ static int client_configure_retries(rb_client *c, rb_error *err) {
   const char *mode = client_getenv(c, "AWS_RETRY_MODE");
   const char *attempts = client_getenv(c, "AWS_MAX_ATTEMPTS");
   rb_buf pmode = RB_BUF_INIT, pattempts = RB_BUF_INIT;
-  rb_cred_env env = {0};
-  client_cred_env(c, &env);
+  rb_cred_env env;
+  client_cred_env(c, NULL, &env);
   int rc = 0;
   if (!mode && (rc = rb_config_get(&env, c->profile, "retry_mode", &pmode, err)) == 1)
     mode = pmode.data;
@@ -49,9 +49,7 @@ static int client_configure_retries(rb_client *c, rb_error *err) {
   rc = rc < 0 ? -1 : rb_retry_config_parse(mode, attempts, &c->retry_cfg, err);
   rb_buf_free(&pmode);
   rb_buf_free(&pattempts);
-  if (rc == 0)
-    rb_retry_state_init(&c->retry, &c->retry_cfg);
-  else
+  if (rc != 0)
     client_error_kind(err, "setup");
   return rc;
 }
@@ -95,6 +93,7 @@ fail:
 static void call_free(call *k) {
   free(k->service);
   free(k->operation);
+  free(k->params);
   free(k->key);
   rb_proto_request_free(&k->req);
   cJSON_Delete(k->result);
@@ -190,24 +189,25 @@ static int add_waiter(rb_client *c, call *k, rb_call_done_fn done, void *ud,
   return 0;
 }
 
-static char *call_key(const char *service, const char *operation, const cJSON *params) {
-  char *json = client_canonical_json(params);
+/* "<region>\n<set>\n<service> <operation> <params>": identical reads share only within
+ * one (credential set, region) pair. */
+static char *call_key(const call *k) {
   rb_buf b = RB_BUF_INIT;
-  if (json)
-    rb_buf_printf(&b, "%s %s %s", service, operation, json);
-  free(json);
+  rb_buf_printf(&b, "%s\n%s\n%s %s %s", k->to->region, k->to->set->match, k->service,
+                k->operation, k->params);
   return b.data ? rb_buf_detach(&b) : NULL;
 }
 
-static call *call_new(const char *service, const char *operation, char *key, int write) {
+static call *call_new(const char *service, const char *operation, const cJSON *params,
+                      int write) {
   call *k = calloc(1, sizeof *k);
   if (!k)
     return NULL;
   k->service = rb_strdup(service);
   k->operation = rb_strdup(operation);
-  k->key = key;
+  k->params = client_canonical_json(params);
   k->write = write;
-  if (!k->service || !k->operation) {
+  if (!k->service || !k->operation || !k->params) {
     call_free(k);
     return NULL;
   }
@@ -215,9 +215,10 @@ static call *call_new(const char *service, const char *operation, char *key, int
 }
 
 /* Everything that can be known before sending is checked here, so a bad call fails at
- * once with nothing sent: the operation, its parameters, write safety, region,
- * credentials. */
-static int call_prepare(rb_client *c, call *k, const cJSON *params, rb_error *err) {
+ * once with nothing sent: the operation, its parameters, write safety, the target and
+ * its region, endpoint and credentials. */
+static int call_prepare(rb_client *c, call *k, const rb_client_target *to,
+                        const cJSON *params, rb_error *err) {
   if (k->write && !c->writes_allowed) {
     rb_error_set(err, "WriteRefused",
                  "refusing %s %s: it changes the account and no fix was approved "
@@ -227,10 +228,16 @@ static int call_prepare(rb_client *c, call *k, const cJSON *params, rb_error *er
   }
   if (rb_protocol_build(k->service, k->operation, params, &k->req, err) != 0)
     return client_error_kind(err, "usage");
-  if (client_resolve_region(c, err) != 0 || !client_endpoint(c, k->service, err))
+  if (!(k->to = client_target(c, to, err)) || !client_endpoint(k->to, k->service, err)) {
+    if (!err->kind[0])
+      client_error_kind(err, "setup");
+    return -1;
+  }
+  if (!c->replay && client_ensure_credentials(k->to, err) != 0)
     return client_error_kind(err, "setup");
-  if (!c->replay && client_ensure_credentials(c, err) != 0)
-    return client_error_kind(err, "setup");
+  if (!(k->key = call_key(k)))
+    return rb_error_set(err, "OutOfMemory", "cannot queue %s %s: out of memory",
+                        k->service, k->operation);
   return 0;
 }
 
@@ -241,29 +248,33 @@ int client_error_kind(rb_error *err, const char *kind) {
 
 int rb_client_call(rb_client *c, const char *service, const char *operation,
                    const cJSON *params, rb_call_done_fn done, void *ud, rb_error *err) {
+  return rb_client_call_to(c, NULL, service, operation, params, done, ud, err);
+}
+
+int rb_client_call_to(rb_client *c, const rb_client_target *to, const char *service,
+                      const char *operation, const cJSON *params, rb_call_done_fn done,
+                      void *ud, rb_error *err) {
   int write = rb_model_is_write(service, operation, err);
   if (write < 0)
     return client_error_kind(err, "usage");
-  char *key = call_key(service, operation, params);
-  if (!key)
+  call *k = call_new(service, operation, params, write);
+  if (!k)
     return rb_error_set(err, "OutOfMemory", "cannot queue %s %s: out of memory", service,
                         operation);
-  call *shared = write ? NULL : find_shared(c, key);
+  if (call_prepare(c, k, to, params, err) != 0) {
+    call_free(k);
+    return -1;
+  }
+  call *shared = write ? NULL : find_shared(c, k->key);
   if (shared) {
-    free(key);
+    call_free(k);
     if (add_waiter(c, shared, done, ud, err) != 0)
       return -1;
     c->stats.calls++;
     c->stats.shared++;
     return 0;
   }
-  call *k = call_new(service, operation, key, write);
-  if (!k) {
-    free(key);
-    return rb_error_set(err, "OutOfMemory", "cannot queue %s %s: out of memory", service,
-                        operation);
-  }
-  if (call_prepare(c, k, params, err) != 0 || add_waiter(c, k, done, ud, err) != 0) {
+  if (add_waiter(c, k, done, ud, err) != 0) {
     call_free(k);
     return -1;
   }
@@ -355,9 +366,7 @@ int rb_client_use_region(rb_client *c, const char *region, rb_error *err) {
     return rb_error_set(err, "OutOfMemory", "cannot store the region");
   free(c->region);
   c->region = copy;
-  c->region_checked = 0;
   c->region_explicit = 1; /* validated like a --region value from here on */
-  client_auth_free_endpoints(c);
   return client_resolve_region(c, err);
 }
 

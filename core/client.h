@@ -34,6 +34,27 @@ typedef struct rb_client_config {
   void *env_ud;
 } rb_client_config;
 
+/* Where a call goes and who signs it: a (credential set, region) pair. Every field may
+ * be NULL; an all-NULL target (or a NULL pointer) is the run's default set and region.
+ *  - region: the call's region, else the run's (--region, AWS_REGION, ..., a function
+ *    ARN's region through rb_client_use_region).
+ *  - profile: credentials of that profile of the shared files (resolved as --profile
+ *    would); NULL: the run's own chain.
+ *  - role_arn: assume this role (STS AssumeRole) with the credentials of `profile` (or
+ *    `source_profile`, a synonym here) or, when neither is given, of the run's chain;
+ *    external_id and session_name are passed to STS (session default "runbook-<epoch>").
+ * Each set is resolved once and refreshed near expiry; each (set, region) pair keeps its
+ * own endpoints, retry quota, adaptive rate limiter and clock-skew correction, and
+ * identical reads are shared only within one pair. */
+typedef struct rb_client_target {
+  const char *region;
+  const char *profile;
+  const char *role_arn;
+  const char *external_id;
+  const char *session_name;
+  const char *source_profile;
+} rb_client_target;
+
 /* result is owned by the callee (cJSON_Delete it) and NULL when err is set. */
 typedef void (*rb_call_done_fn)(void *ud, cJSON *result, const rb_error *err);
 
@@ -50,6 +71,13 @@ int rb_client_call(rb_client *c, const char *service, const char *operation,
 
 /* Delivers completions, starts due attempts and drives the transport for at most
  * max_wait_ms. Returns the number of calls not yet completed. */
+/* rb_client_call for a target (NULL: the default one). A target that makes no sense
+ * (a malformed region or role ARN, external_id without role_arn, profile and
+ * source_profile that differ) fails at once with err kind "usage". */
+int rb_client_call_to(rb_client *c, const rb_client_target *to, const char *service,
+                      const char *operation, const cJSON *params, rb_call_done_fn done,
+                      void *ud, rb_error *err);
+
 int rb_client_run_once(rb_client *c, long max_wait_ms);
 int rb_client_pending(const rb_client *c);
 

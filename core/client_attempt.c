@@ -34,12 +34,12 @@ static int sign_headers(rb_client *c, const endpoint_entry *ep, const call *k,
     return 0; /* nothing goes on the wire, and replays need no credentials */
   rb_sigv4_request sr = {k->req.method,    path,           k->req.query.data, headers,
                          k->req.body.data, k->req.body.len};
-  rb_sigv4_credentials sc = {c->creds.access_key_id, c->creds.secret_access_key,
-                             c->creds.session_token};
+  const rb_credentials *cr = &k->to->set->creds;
+  rb_sigv4_credentials sc = {cr->access_key_id, cr->secret_access_key, cr->session_token};
   rb_sigv4_params sp = {0};
   sp.region = ep->endpoint.signing_region;
   sp.service = ep->signing_name;
-  sp.time = (long long)client_wall_now() + c->clock_skew;
+  sp.time = (long long)client_wall_now() + k->to->clock_skew;
   sp.normalize_path = 1;
   sp.double_encode = 1;
   rb_sigv4_result res = {0};
@@ -71,7 +71,7 @@ static void attempt_start(rb_client *c, call *k) {
   k->attempt++;
   c->stats.attempts++;
   k->state = CALL_IN_FLIGHT;
-  const endpoint_entry *ep = client_endpoint(c, k->service, &err);
+  const endpoint_entry *ep = client_endpoint(k->to, k->service, &err);
   rb_buf url = RB_BUF_INIT, path = RB_BUF_INIT;
   rb_headers headers = RB_HEADERS_INIT;
   if (!ep || build_url(ep, k, &url, &path) != 0 ||
@@ -115,7 +115,7 @@ void client_start_due_attempts(rb_client *c) {
     /* Adaptive mode: the rate limiter hands out the send token at once and says how long
      * to wait; after the wait the attempt goes without asking again. */
     if (!k->send_token && !c->replay) {
-      double wait = rb_retry_before_send(&c->retry, now);
+      double wait = rb_retry_before_send(&k->to->retry, now);
       k->send_token = 1;
       if (wait > 0) {
         k->not_before = now + wait;
@@ -153,22 +153,23 @@ void client_attempt_done(rb_client *c, call *k, int status, rb_headers *headers,
   else if (rb_protocol_parse(k->service, k->operation, status, headers, body ? body : "",
                              body_len, &result, &e) == 0) {
     client_trace_response(c, k, status, headers, body, body_len, NULL);
-    rb_retry_after_response(&c->retry, NULL, client_wall_now());
-    rb_retry_on_success(&c->retry, k->quota_cost);
+    rb_retry_after_response(&k->to->retry, NULL, client_wall_now());
+    rb_retry_on_success(&k->to->retry, k->quota_cost);
     client_finish(c, k, result, NULL);
     return;
   }
   client_trace_response(c, k, status, headers, body, body_len, &e);
   client_error_kind(&e, transport_err || e.status == 0 ? "transport" : "aws");
   rb_retry_mark(&e);
-  rb_retry_after_response(&c->retry, &e, client_wall_now());
+  rb_retry_after_response(&k->to->retry, &e, client_wall_now());
   /* A clock-skew error carries the server's Date: learn the offset, and the retry below
    * signs with the corrected clock, as the SDKs do. */
-  rb_retry_correct_clock(&c->retry, &e, headers ? rb_headers_get(headers, "Date") : NULL,
-                         (long long)client_wall_now(), &c->clock_skew);
+  rb_retry_correct_clock(&k->to->retry, &e,
+                         headers ? rb_headers_get(headers, "Date") : NULL,
+                         (long long)client_wall_now(), &k->to->clock_skew);
   double delay = 0;
   int cost = 0;
-  if (rb_retry_should_retry(&c->retry, &e, k->attempt, client_random01(c), &delay,
+  if (rb_retry_should_retry(&k->to->retry, &e, k->attempt, client_random01(c), &delay,
                             &cost)) {
     k->quota_cost = cost;
     schedule_retry(c, k, delay);

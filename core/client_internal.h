@@ -2,7 +2,8 @@
  *
  * client.c        lifecycle, queueing, sharing identical reads, delivering completions
  * client_attempt.c one HTTP attempt: sign, send, parse, retry or finish
- * client_auth.c    region, endpoints, credentials (and the blocking STS call they need)
+ * client_auth.c    credential sets, (set, region) targets, the run's region, endpoints,
+ *                  credentials (and the blocking STS call they need)
  * client_record.c  --record / --replay and the --debug trace, all with secrets redacted
  */
 #ifndef RB_CLIENT_INTERNAL_H
@@ -23,12 +24,49 @@ typedef struct waiter {
 
 typedef enum { CALL_WAITING, CALL_IN_FLIGHT, CALL_DONE } call_state;
 
+/* One credential set: the run's own chain, a profile, or an assumed role. Its secrets
+ * are wiped when freed and redacted from every trace and recording. */
+typedef struct cred_set {
+  char *id;       /* public name, recorded: "default", "profile:dev", "role:<arn>",
+                     "role:<arn>@profile:dev"; never a secret */
+  char *match;    /* what makes two sets the same: id, external id, session name */
+  char *profile;  /* explicit profile of the credentials (or a role's source); NULL:
+                     the run's own (--profile, AWS_PROFILE, ...) */
+  char *role_arn; /* a role set only, with the two below */
+  char *external_id;
+  char *session_name;
+  struct cred_set *source; /* a role's source set */
+  rb_credentials creds;
+  int have_creds;
+  struct cred_set *next;
+} cred_set;
+
+typedef struct endpoint_entry {
+  char *service;
+  char *signing_name;
+  rb_endpoint endpoint;
+  struct endpoint_entry *next;
+} endpoint_entry;
+
+/* One (credential set, region) pair: what calls to it share. */
+typedef struct target {
+  struct rb_client *client;
+  cred_set *set;
+  char *region;
+  endpoint_entry *endpoints;
+  long long clock_skew; /* server time minus local time, learnt from Date headers */
+  rb_retry_state retry; /* retry quota and adaptive rate limiter */
+  struct target *next;
+} target;
+
 typedef struct call {
   struct call *next;
   struct rb_client *client;
+  target *to;
   char *service;
   char *operation;
-  char *key; /* "service operation {canonical params}": sharing and replay lookups */
+  char *params; /* canonical JSON of the parameters */
+  char *key;    /* target, service, operation, params: sharing lookups */
   int write;
   rb_proto_request req;
   int attempt;       /* attempts started so far */
@@ -47,13 +85,6 @@ typedef struct delivery {
   struct delivery *next;
 } delivery;
 
-typedef struct endpoint_entry {
-  char *service;
-  char *signing_name;
-  rb_endpoint endpoint;
-  struct endpoint_entry *next;
-} endpoint_entry;
-
 typedef struct replay_pending {
   call *call;
   const cJSON *exchange;
@@ -62,23 +93,19 @@ typedef struct replay_pending {
 
 struct rb_client {
   rb_client_config cfg;
-  char *region;        /* --region until resolved, then the resolved region */
-  int region_checked;  /* region holds the resolved, validated region */
+  char *region;        /* --region until resolved, then the run's default region */
   int region_explicit; /* the region came from --region */
   char *profile;
   char *endpoint_url;
   char *record_path;
   rb_http *http;
-  rb_credentials creds;
-  int have_creds;
-  long long clock_skew; /* server time minus local time, learnt from Date headers */
   rb_retry_config retry_cfg;
-  rb_retry_state retry;
   unsigned long long rng;
   int writes_allowed;
+  cred_set *sets;  /* every credential set used so far */
+  target *targets; /* every (set, region) pair used so far */
   call *calls;
   delivery *deliveries, **deliveries_tail;
-  endpoint_entry *endpoints;
   cJSON *recording;   /* array of exchanges, when recording */
   cJSON *replay;      /* the loaded recording, when replaying */
   long long run_time; /* the run's reference clock: fixed, recorded, replayed */
@@ -101,11 +128,11 @@ void client_attempt_done(rb_client *c, call *k, int status, rb_headers *headers,
                          const rb_error *transport_err);
 
 /* client_auth.c */
-void client_cred_env(rb_client *c, rb_cred_env *env);
+void client_cred_env(rb_client *c, target *t, rb_cred_env *env); /* t may be NULL */
 int client_resolve_region(rb_client *c, rb_error *err);
-int client_ensure_credentials(rb_client *c, rb_error *err);
-const endpoint_entry *client_endpoint(rb_client *c, const char *service, rb_error *err);
-void client_auth_free_endpoints(rb_client *c);
+target *client_target(rb_client *c, const rb_client_target *to, rb_error *err);
+int client_ensure_credentials(target *t, rb_error *err);
+const endpoint_entry *client_endpoint(target *t, const char *service, rb_error *err);
 void client_auth_free(rb_client *c);
 
 /* client_record.c */

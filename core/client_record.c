@@ -2,16 +2,20 @@
  *
  * A recording is one JSON document (format described in docs/recording.md):
  *   {"format": "runbook-recording", "version": 1, "run_time": <epoch s>, "region": "...",
- *    "exchanges": [{"service", "operation", "params", "attempt",
+ *    "exchanges": [{"service", "operation", "params", "attempt", "region", "credentials",
  *                   "request": {"method", "path", "query"},
  *                   "response": {"status", "headers": {...}, "body"} | "error": {...}}]}
- * Exchanges are sorted by service, operation, canonical parameters and attempt, so the
- * same run gives the same file whatever order the concurrent calls finished in. Replay
- * answers each attempt of each call from the matching exchange.
+ * "region" and "credentials" (the credential set's public id: "default", "profile:dev",
+ * "role:<arn>") say where the call went; an exchange without them (an older recording)
+ * went to the document's region with the default set. Exchanges are sorted by service,
+ * operation, canonical parameters, region, credential set and attempt, so the same run
+ * gives the same file whatever order the concurrent calls finished in. Replay answers
+ * each attempt of each call from the exchange with the same key.
  *
  * Uses cJSON. It must never write a secret: request headers are not recorded at all, and
- * the current secret key, session token and any credential fields in bodies are replaced
- * by "[redacted]" before anything is traced or recorded. */
+ * the secret key and session token of every credential set of the run, and any credential
+ * fields in bodies, are replaced by "[redacted]" before anything is traced or recorded.
+ */
 #include "client_internal.h"
 
 #include <math.h>
@@ -116,8 +120,10 @@ static void redact_field(rb_buf *b, const char *name) {
 static void redact(const rb_client *c, rb_buf *b) {
   static const char *fields[] = {"SecretAccessKey", "SessionToken", "secretAccessKey",
                                  "sessionToken", "Token"};
-  replace_all(b, c->creds.secret_access_key);
-  replace_all(b, c->creds.session_token);
+  for (const cred_set *s = c->sets; s; s = s->next) {
+    replace_all(b, s->creds.secret_access_key);
+    replace_all(b, s->creds.session_token);
+  }
   for (size_t i = 0; i < sizeof fields / sizeof *fields; i++)
     redact_field(b, fields[i]);
 }
@@ -142,8 +148,8 @@ void client_trace_request(rb_client *c, const call *k, const char *method,
   if (!c->cfg.debug)
     return;
   rb_buf t = RB_BUF_INIT;
-  rb_buf_printf(&t, "> %s %s (attempt %d)\n> %s %s\n", k->service, k->operation,
-                k->attempt, method, url);
+  rb_buf_printf(&t, "> %s %s (attempt %d, %s, credentials %s)\n> %s %s\n", k->service,
+                k->operation, k->attempt, k->to->region, k->to->set->id, method, url);
   for (size_t i = 0; i < headers->count; i++)
     rb_buf_printf(&t, "> %s: %s\n", headers->items[i].name,
                   secret_header(headers->items[i].name) ? REDACTED
@@ -185,11 +191,12 @@ void client_record_exchange(rb_client *c, const call *k, int status,
   if (!c->recording)
     return;
   cJSON *x = cJSON_CreateObject();
-  const char *params = strchr(strchr(k->key, ' ') + 1, ' ') + 1;
   cJSON_AddStringToObject(x, "service", k->service);
   cJSON_AddStringToObject(x, "operation", k->operation);
-  cJSON_AddItemToObject(x, "params", cJSON_Parse(params));
+  cJSON_AddItemToObject(x, "params", cJSON_Parse(k->params));
   cJSON_AddNumberToObject(x, "attempt", k->attempt);
+  cJSON_AddStringToObject(x, "region", k->to->region);
+  cJSON_AddStringToObject(x, "credentials", k->to->set->id);
   cJSON *req = cJSON_AddObjectToObject(x, "request");
   cJSON_AddStringToObject(req, "method", k->req.method);
   cJSON_AddStringToObject(req, "path", k->req.path.data ? k->req.path.data : "/");
@@ -211,12 +218,16 @@ void client_record_exchange(rb_client *c, const call *k, int status,
   cJSON_AddItemToArray(c->recording, x);
 }
 
+static const char *string_field(const cJSON *x, const char *name, const char *dflt) {
+  const char *v = cJSON_GetStringValue(cJSON_GetObjectItem(x, name));
+  return v ? v : dflt;
+}
+
 static int compare_exchanges(const void *a, const void *b) {
   const cJSON *x = *(const cJSON *const *)a, *y = *(const cJSON *const *)b;
   static const char *fields[] = {"service", "operation"};
   for (int i = 0; i < 2; i++) {
-    int d = strcmp(cJSON_GetObjectItem(x, fields[i])->valuestring,
-                   cJSON_GetObjectItem(y, fields[i])->valuestring);
+    int d = strcmp(string_field(x, fields[i], ""), string_field(y, fields[i], ""));
     if (d)
       return d;
   }
@@ -225,6 +236,9 @@ static int compare_exchanges(const void *a, const void *b) {
   int d = strcmp(px ? px : "", py ? py : "");
   free(px);
   free(py);
+  static const char *where[] = {"region", "credentials"};
+  for (int i = 0; i < 2 && !d; i++)
+    d = strcmp(string_field(x, where[i], ""), string_field(y, where[i], ""));
   if (d)
     return d;
   return cJSON_GetObjectItem(x, "attempt")->valueint -
@@ -302,13 +316,16 @@ int client_replay_load(rb_client *c, const char *path, rb_error *err) {
                         "'%s' is not a runbook recording: record one with --record FILE",
                         path);
   c->run_time = (long long)t->valuedouble;
+  const char *doc_region = string_field(c->replay, "region", "");
   for (cJSON *x = cJSON_GetObjectItem(c->replay, "exchanges")->child; x; x = x->next) {
     const cJSON *s = cJSON_GetObjectItem(x, "service"),
                 *o = cJSON_GetObjectItem(x, "operation");
     char *p = client_canonical_json(cJSON_GetObjectItem(x, "params"));
     rb_buf key = RB_BUF_INIT;
     if (cJSON_IsString(s) && cJSON_IsString(o) && p)
-      rb_buf_printf(&key, "%s %s %s", s->valuestring, o->valuestring, p);
+      rb_buf_printf(&key, "%s\n%s\n%s %s %s", string_field(x, "region", doc_region),
+                    string_field(x, "credentials", "default"), s->valuestring,
+                    o->valuestring, p);
     free(p);
     cJSON_AddStringToObject(x, "_key", key.data ? key.data : "");
     rb_buf_free(&key);
@@ -317,17 +334,25 @@ int client_replay_load(rb_client *c, const char *path, rb_error *err) {
 }
 
 const cJSON *client_replay_find(rb_client *c, const call *k, rb_error *err) {
-  for (const cJSON *x = cJSON_GetObjectItem(c->replay, "exchanges")->child; x;
-       x = x->next) {
+  rb_buf want = RB_BUF_INIT;
+  rb_buf_printf(&want, "%s\n%s\n%s %s %s", k->to->region, k->to->set->id, k->service,
+                k->operation, k->params);
+  for (const cJSON *x = cJSON_GetObjectItem(c->replay, "exchanges")->child;
+       x && want.data; x = x->next) {
     const cJSON *a = cJSON_GetObjectItem(x, "attempt");
     /* NULL when the file brought a "_key" of its own that is not a string */
     const char *key = cJSON_GetStringValue(cJSON_GetObjectItem(x, "_key"));
-    if (key && strcmp(key, k->key) == 0 && cJSON_IsNumber(a) && a->valueint == k->attempt)
+    if (key && strcmp(key, want.data) == 0 && cJSON_IsNumber(a) &&
+        a->valueint == k->attempt) {
+      rb_buf_free(&want);
       return x;
+    }
   }
+  rb_buf_free(&want);
   rb_error_set(err, "ReplayMiss",
-               "the recording has no answer for %s %s (attempt %d): re-record the run",
-               k->service, k->operation, k->attempt);
+               "the recording has no answer for %s %s in %s with credentials %s "
+               "(attempt %d): re-record the run",
+               k->service, k->operation, k->to->region, k->to->set->id, k->attempt);
   return NULL;
 }
 

@@ -112,6 +112,26 @@ typedef struct rb_cred_env {
 int rb_credentials_resolve(const rb_cred_env *env, const char *explicit_profile,
                            rb_credentials *out, rb_error *err);
 
+/* An explicit role to assume (a call's role_arn option), with the credentials of another
+ * set as the source. */
+typedef struct rb_assume_role {
+  const char *role_arn;     /* "arn:<partition>:iam::<account>:role/<name>" */
+  const char *external_id;  /* NULL: none */
+  const char *session_name; /* NULL: "runbook-<epoch>" */
+  const char *who;          /* names the source in messages: "profile 'dev'" */
+} rb_assume_role;
+
+/* 1 when `arn` has the shape of an IAM role ARN, else 0. */
+int rb_role_arn_valid(const char *arn);
+
+/* Assumes `role` through env->sts, signed with `source` (required), into `out` (empty,
+ * RB_CREDENTIALS_INIT); source "assume-role:<arn>". The STS region is env->region, else
+ * us-east-1. 0, or -1 with err set: InvalidConfig for a malformed ARN, or the STS call's
+ * own code with the message "cannot assume role '<arn>' for <who>: ...". */
+int rb_credentials_assume_role(const rb_cred_env *env, const rb_credentials *source,
+                               const rb_assume_role *role, rb_credentials *out,
+                               rb_error *err);
+
 /* 1 when `c` expires within 5 minutes of `now` (or already has), else 0. */
 int rb_credentials_expiring(const rb_credentials *c, long long now);
 

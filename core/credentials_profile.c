@@ -329,3 +329,53 @@ int rb_cred_from_profile(rb_cred_ctx *ctx, rb_credentials *out, rb_error *err) {
   }
   return profile_providers(ctx, ctx->profile, !ctx->explicit_profile, out, err);
 }
+
+/* ---- an explicit role (a call's role_arn option) ---- */
+
+int rb_role_arn_valid(const char *arn) {
+  if (!arn || strncmp(arn, "arn:", 4) != 0)
+    return 0;
+  const char *p = strchr(arn + 4, ':'); /* after the partition */
+  if (!p || p == arn + 4 || strncmp(p, ":iam::", 6) != 0)
+    return 0;
+  const char *acct = p + 6, *colon = strchr(acct, ':');
+  if (!colon || colon == acct || strncmp(colon, ":role/", 6) != 0)
+    return 0;
+  for (const char *d = acct; d < colon; d++)
+    if (*d < '0' || *d > '9')
+      return 0;
+  return colon[6] != '\0';
+}
+
+int rb_credentials_assume_role(const rb_cred_env *env, const rb_credentials *source,
+                               const rb_assume_role *role, rb_credentials *out,
+                               rb_error *err) {
+  memset(out, 0, sizeof *out);
+  const char *who = role->who ? role->who : "the default credentials";
+  if (!rb_role_arn_valid(role->role_arn))
+    return rb_error_set(err, "InvalidConfig",
+                        "role_arn '%s' is not an IAM role ARN: give "
+                        "arn:aws:iam::<account>:role/<name>",
+                        role->role_arn ? role->role_arn : "");
+  rb_cred_ctx ctx;
+  memset(&ctx, 0, sizeof ctx);
+  ctx.env = env;
+  snprintf(ctx.sts_region, sizeof ctx.sts_region, "%s",
+           env->region && *env->region ? env->region : "us-east-1");
+  char session[128], source_name[sizeof out->source];
+  if (!session_name(&ctx, role->session_name, session, sizeof session))
+    return rb_error_set(err, "InvalidConfig", "session_name for role '%s' is too long",
+                        role->role_arn);
+  snprintf(source_name, sizeof source_name, "assume-role:%.100s", role->role_arn);
+  cJSON *params = cJSON_CreateObject();
+  int ok = params && add_string(params, "RoleArn", role->role_arn) &&
+           add_string(params, "RoleSessionName", session) &&
+           add_string(params, "ExternalId", role->external_id);
+  int rc = ok ? sts_call(&ctx, "AssumeRole", params, source, role->role_arn, who,
+                         source_name, out, err)
+              : rb_error_set(err, "OutOfMemory", "out of memory");
+  rb_cred_json_free(params);
+  if (rc != 1)
+    rb_credentials_free(out);
+  return rc == 1 ? 0 : -1;
+}

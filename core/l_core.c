@@ -155,12 +155,51 @@ static void on_done(void *ud, cJSON *result, const rb_error *err) {
     c->err = *err;
 }
 
-/* core.submit(service, operation [, params]) -> id | nil, err */
+/* Reads the target options table at `idx` (may be nil) into `to`; the strings stay
+ * owned by the table. Unknown keys and non-string values are misuse and raise. */
+static const rb_client_target *check_target(lua_State *L, int idx, rb_client_target *to) {
+  static const char *const names[] = {"region",      "profile",      "role_arn",
+                                      "external_id", "session_name", "source_profile",
+                                      NULL};
+  memset(to, 0, sizeof *to);
+  if (lua_isnoneornil(L, idx))
+    return NULL;
+  luaL_checktype(L, idx, LUA_TTABLE);
+  const char **fields[] = {&to->region,      &to->profile,      &to->role_arn,
+                           &to->external_id, &to->session_name, &to->source_profile};
+  for (int i = 0; names[i]; i++) {
+    int t = lua_getfield(L, idx, names[i]);
+    if (t != LUA_TNIL && t != LUA_TSTRING)
+      luaL_error(L, "option '%s' must be a string, not %s", names[i],
+                 luaL_typename(L, -1));
+    *fields[i] = lua_tostring(L, -1);
+    lua_pop(L, 1);
+  }
+  lua_pushnil(L);
+  while (lua_next(L, idx)) {
+    lua_pop(L, 1);
+    const char *key = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : NULL;
+    int known = 0;
+    for (int i = 0; key && names[i]; i++)
+      known |= strcmp(key, names[i]) == 0;
+    if (!known)
+      luaL_error(L,
+                 "unknown call option '%s': use region, profile, role_arn, external_id, "
+                 "session_name or source_profile",
+                 key ? key : luaL_typename(L, -1));
+  }
+  return to;
+}
+
+/* core.submit(service, operation [, params [, target]]) -> id | nil, err
+ * target: {region=, profile=, role_arn=, external_id=, session_name=, source_profile=} */
 static int core_submit(lua_State *L) {
   const char *service = luaL_checkstring(L, 1);
   const char *operation = luaL_checkstring(L, 2);
   if (!lua_isnoneornil(L, 3))
     luaL_checktype(L, 3, LUA_TTABLE);
+  rb_client_target target_buf;
+  const rb_client_target *to = check_target(L, 4, &target_buf);
   core_state *s = state_get(L);
   rb_error err;
   rb_error_clear(&err);
@@ -179,7 +218,7 @@ static int core_submit(lua_State *L) {
   if (!c && !err.code[0])
     rb_error_set(&err, "OutOfMemory", "cannot queue %s %s", service, operation);
   if (!client ||
-      rb_client_call(client, service, operation, params, on_done, c, &err) != 0) {
+      rb_client_call_to(client, to, service, operation, params, on_done, c, &err) != 0) {
     cJSON_Delete(params);
     free(c);
     return nil_error(L, &err);

@@ -423,6 +423,100 @@ static void sso_profile_is_reported_unsupported(void **state) {
   assert_non_null(strstr(err.message, "export-credentials --profile corp"));
 }
 
+/* ---- an explicit role (a call's role_arn option) ---- */
+
+static void source_creds(rb_credentials *c, const char *akid, const char *secret,
+                         const char *token) {
+  c->access_key_id = strdup(akid);
+  c->secret_access_key = strdup(secret);
+  c->session_token = token ? strdup(token) : NULL;
+  snprintf(c->source, sizeof c->source, "environment");
+}
+
+static void role_arn_shapes_are_checked(void **state) {
+  (void)state;
+  assert_true(rb_role_arn_valid(ROLE));
+  assert_true(rb_role_arn_valid("arn:aws-cn:iam::123456789012:role/path/to/x"));
+  assert_false(rb_role_arn_valid(NULL));
+  assert_false(rb_role_arn_valid(""));
+  assert_false(rb_role_arn_valid("deploy"));
+  assert_false(rb_role_arn_valid("arn:aws:iam::123456789012:user/dev"));
+  assert_false(rb_role_arn_valid("arn:aws:iam::12345678901x:role/x"));
+  assert_false(rb_role_arn_valid("arn:aws:iam:::role/x"));
+  assert_false(rb_role_arn_valid("arn:aws:iam::123456789012:role/"));
+  assert_false(rb_role_arn_valid("arn::iam::123456789012:role/x"));
+  assert_false(rb_role_arn_valid("arn:aws:sts::123456789012:role/x"));
+}
+
+static void explicit_role_is_assumed_with_the_source_credentials(void **state) {
+  fake *f = *state;
+  fake_sts_reply_creds(f, "ASIAEXPLICIT00000001");
+  rb_cred_env env = fake_env(f);
+  env.region = "eu-west-1";
+  rb_credentials src = RB_CREDENTIALS_INIT, out = RB_CREDENTIALS_INIT;
+  rb_error err;
+  rb_error_clear(&err);
+  source_creds(&src, "AKIASOURCE0000000001", "source-secret", "source-token");
+  rb_assume_role role = {ROLE2, "ext-42", "audit", "profile 'base'"};
+  assert_int_equal(rb_credentials_assume_role(&env, &src, &role, &out, &err), 0);
+  assert_string_equal(out.access_key_id, "ASIAEXPLICIT00000001");
+  assert_string_equal(out.session_token, TOKEN);
+  assert_int_equal(out.expiration, NOW + 3600);
+  assert_string_equal(out.source, "assume-role:" ROLE2);
+  assert_int_equal(f->nsts, 1);
+  assert_string_equal(f->sts[0].op, "AssumeRole");
+  assert_string_equal(f->sts[0].src_akid, "AKIASOURCE0000000001");
+  assert_string_equal(f->sts[0].src_token, "source-token");
+  assert_string_equal(f->sts[0].region, "eu-west-1");
+  char v[256];
+  assert_string_equal(param(f, 0, "RoleArn", v, sizeof v), ROLE2);
+  assert_string_equal(param(f, 0, "ExternalId", v, sizeof v), "ext-42");
+  assert_string_equal(param(f, 0, "RoleSessionName", v, sizeof v), "audit");
+  rb_credentials_free(&src);
+  rb_credentials_free(&out);
+}
+
+static void explicit_role_defaults_its_session_name_and_region(void **state) {
+  fake *f = *state;
+  fake_sts_reply_creds(f, "ASIAEXPLICIT00000002");
+  rb_cred_env env = fake_env(f);
+  rb_credentials src = RB_CREDENTIALS_INIT, out = RB_CREDENTIALS_INIT;
+  rb_error err;
+  source_creds(&src, "AKIASOURCE0000000001", "source-secret", NULL);
+  rb_assume_role role = {ROLE, NULL, NULL, NULL};
+  assert_int_equal(rb_credentials_assume_role(&env, &src, &role, &out, &err), 0);
+  char v[256];
+  assert_string_equal(param(f, 0, "RoleSessionName", v, sizeof v), "runbook-1795744800");
+  assert_string_equal(param(f, 0, "ExternalId", v, sizeof v), "(absent)");
+  assert_string_equal(f->sts[0].region, "us-east-1");
+  rb_credentials_free(&src);
+  rb_credentials_free(&out);
+}
+
+static void explicit_role_errors_name_the_role_and_hide_secrets(void **state) {
+  fake *f = *state;
+  rb_cred_env env = fake_env(f);
+  rb_credentials src = RB_CREDENTIALS_INIT, out = RB_CREDENTIALS_INIT;
+  rb_error err;
+  source_creds(&src, AKID, SECRET, TOKEN);
+  rb_assume_role bad = {"arn:aws:iam::123456789012:user/dev", NULL, NULL, NULL};
+  assert_int_equal(rb_credentials_assume_role(&env, &src, &bad, &out, &err), -1);
+  assert_string_equal(err.code, "InvalidConfig");
+  assert_non_null(strstr(err.message, "is not an IAM role ARN"));
+  assert_int_equal(f->nsts, 0);
+
+  f->sts_error_code = "AccessDenied";
+  rb_assume_role role = {ROLE, NULL, NULL, "profile 'base'"};
+  assert_int_equal(rb_credentials_assume_role(&env, &src, &role, &out, &err), -1);
+  assert_string_equal(err.code, "AccessDenied");
+  assert_int_equal(err.status, 403);
+  assert_non_null(
+      strstr(err.message, "cannot assume role '" ROLE "' for profile 'base'"));
+  assert_null(out.access_key_id);
+  assert_no_secret(&err);
+  rb_credentials_free(&src);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, fake_setup, fake_teardown)
 
 int main(void) {
@@ -451,6 +545,10 @@ int main(void) {
       T(web_identity_unreadable_token_file_is_an_error),
       T(web_identity_sts_error_never_shows_the_token),
       T(sso_profile_is_reported_unsupported),
+      T(role_arn_shapes_are_checked),
+      T(explicit_role_is_assumed_with_the_source_credentials),
+      T(explicit_role_defaults_its_session_name_and_region),
+      T(explicit_role_errors_name_the_role_and_hide_secrets),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
