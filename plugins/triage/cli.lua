@@ -6,6 +6,9 @@
 --
 -- Pure functions: no AWS, no I/O. A usage problem comes back as nil, "one line naming it";
 -- the engine prints it and exits 2. Times are epoch seconds (UTC); `now` is passed in.
+local finding = require("triage.finding")
+local time = require("lib.time")
+
 local M = {}
 
 M.usage = "usage: runbook triage.lua FUNCTION [--since 1h|30m|2d|ISO] [--until ISO|now]"
@@ -36,60 +39,10 @@ exit codes: 0 nothing at or above --fail-on, 1 findings, 2 usage or unknown func
 3 credentials or runtime error]]
 
 M.formats = { text = true, json = true, markdown = true }
-M.ranks = { ok = 0, skip = 0, info = 1, warn = 2, fail = 3, error = 4 }
+M.ranks = finding.RANK
 
-local UNITS = { s = 1, m = 60, h = 3600, d = 86400, w = 604800 }
-
---- Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
-local function days_from_civil(y, m, d)
-  y = m <= 2 and y - 1 or y
-  local era = (y >= 0 and y or y - 399) // 400
-  local yoe = y - era * 400
-  local doy = (153 * (m + (m > 2 and -3 or 9)) + 2) // 5 + d - 1
-  local doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
-  return era * 146097 + doe - 719468
-end
-
---- "2026-11-27T02:41:07Z" (also without seconds, with fractions, with +hh:mm, or a bare
---- date) -> epoch seconds, or nil.
-function M.parse_iso(s)
-  local y, mo, d, rest = s:match("^(%d%d%d%d)-(%d%d)-(%d%d)(.*)$")
-  if not y then return nil end
-  local h, mi, sec, zone = 0, 0, 0, "Z"
-  if rest ~= "" then
-    local hh, mm, tail = rest:match("^[T ](%d%d):(%d%d)(.*)$")
-    if not hh then return nil end
-    h, mi = tonumber(hh), tonumber(mm)
-    local ss, tail2 = tail:match("^:(%d%d)(.*)$")
-    if ss then sec, tail = tonumber(ss), tail2 end
-    tail = tail:gsub("^%.%d+", "")
-    zone = tail
-  end
-  local offset = 0
-  if zone ~= "Z" and zone ~= "" then
-    local sign, oh, om = zone:match("^([+-])(%d%d):?(%d%d)$")
-    if not sign then return nil end
-    offset = (tonumber(oh) * 3600 + tonumber(om) * 60) * (sign == "-" and -1 or 1)
-  end
-  y, mo, d = tonumber(y), tonumber(mo), tonumber(d)
-  if mo < 1 or mo > 12 or d < 1 or d > 31 or h > 23 or mi > 59 or sec > 60 then
-    return nil
-  end
-  return days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec - offset
-end
-
---- Epoch seconds -> "2026-11-27T02:41:07Z".
-function M.iso(t)
-  return os.date("!%Y-%m-%dT%H:%M:%SZ", math.floor(t))
-end
-
---- "90s", "30m", "1h", "1.5h", "2d" -> seconds, or nil.
-function M.parse_duration(s)
-  local n, unit = s:match("^(%d+%.?%d*)([smhdw])$")
-  n = tonumber(n)
-  if not n or n <= 0 then return nil end
-  return math.floor(n * UNITS[unit] + 0.5)
-end
+--- ISO 8601 and durations (lib.time), kept here for scripts that used them from triage.cli.
+M.parse_iso, M.iso, M.parse_duration = time.parse_iso, time.iso, time.parse_duration
 
 --- A point in time: a duration ago, `now`, or ISO 8601 -> epoch seconds | nil.
 local function parse_time(s, now)

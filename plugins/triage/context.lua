@@ -1,16 +1,26 @@
 --- triage.context: the `ctx` every step receives (docs/steps.md is the contract).
 --
--- One run state is shared by all steps (the function, region, window, memo of once());
--- each step gets its own ctx over it, with its own args and findings. ctx.aws is the
--- runbook.aws module with one addition: a failed call's error names its call
--- (err.service, err.operation), so ctx:error_from can name the IAM permission.
+-- One run state is shared by all steps (the function, region, window, memo of once(),
+-- the evidence); each step gets its own ctx over it, with its own args and findings.
+-- ctx.aws is the runbook.aws module with two additions: a failed call's error names its
+-- call (err.service, err.operation), so ctx:error_from can name the IAM permission; and a
+-- read that still fails transiently (throttled, 5xx, reset) after the core's standard
+-- retries is asked again a few times with a growing pause, since reads are idempotent
+-- and one lost read would otherwise turn several steps into ERROR.
+local arn = require("lib.arn")
 local aws = require("runbook.aws")
+local core = require("runbook.core")
+local evidence = require("triage.evidence")
+local finding = require("triage.finding")
 local runbook = require("runbook")
+local text = require("lib.text")
 
 local M = {}
 
-M.SEVERITIES = { ok = 0, skip = 0, info = 1, warn = 2, fail = 3, error = 4 }
-local CONFIDENCE = { high = true, medium = true, low = true }
+M.SEVERITIES = finding.RANK
+
+--- Extra rounds for a read that failed transiently, and the pause before each (seconds).
+M.read_pauses = { 0.5, 1, 2, 4 }
 
 -- Error codes that mean "the operator's identity may not do this".
 M.DENIED = { AccessDenied = true, AccessDeniedException = true, UnauthorizedOperation = true,
@@ -29,12 +39,54 @@ local function label(service, operation, result, err)
   return result, err
 end
 
-local labelled = {}
-function labelled.call(service, operation, params)
-  return label(service, operation, aws.call(service, operation, params))
+local is_write_memo = {}
+local function is_read(service, operation)
+  local key = service .. " " .. operation
+  if is_write_memo[key] == nil then
+    local info = core.operation(service, operation)
+    is_write_memo[key] = not info or info.write
+  end
+  return not is_write_memo[key]
 end
-function labelled.collect(service, operation, params, opts)
-  return label(service, operation, aws.collect(service, operation, params, opts))
+
+-- Worth asking again: the service was throttled or failing, or the answer never came.
+local function transient(err)
+  if type(err) ~= "table" then return false end
+  if err.kind == "usage" or err.kind == "safety" or err.kind == "setup" then return false end
+  return err.retryable == true or err.kind == "transport"
+end
+
+-- Seconds every task of this process spent pausing between read rounds (the engine does
+-- not count them against a step's timeout).
+M.paused = 0
+
+-- Runs read() again while it fails transiently, pausing between rounds.
+local function with_rounds(service, operation, read)
+  local result, err = read()
+  if result ~= nil or not is_read(service, operation) then return result, err end
+  for _, pause in ipairs(M.read_pauses) do
+    if not transient(err) then break end
+    local t0 = runbook.clock()
+    runbook.sleep(pause)
+    M.paused = M.paused + (runbook.clock() - t0)
+    result, err = read()
+    if result ~= nil then break end
+  end
+  return result, err
+end
+
+local labelled = {}
+function labelled.call(service, operation, params, ...)
+  local rest = table.pack(...)
+  return label(service, operation, with_rounds(service, operation, function()
+    return aws.call(service, operation, params, table.unpack(rest, 1, rest.n))
+  end))
+end
+function labelled.collect(service, operation, params, opts, ...)
+  local rest = table.pack(...)
+  return label(service, operation, with_rounds(service, operation, function()
+    return aws.collect(service, operation, params, opts, table.unpack(rest, 1, rest.n))
+  end))
 end
 function labelled.pages(service, operation, params, opts)
   local next_page = aws.pages(service, operation, params, opts)
@@ -47,8 +99,8 @@ setmetatable(labelled, {
     local real = aws[service] -- raises on an unknown service
     local s = setmetatable({}, {
       __index = function(ops, operation)
-        local fn = real[operation] -- raises on an unknown operation
-        local wrapped = function(params) return label(service, operation, fn(params)) end
+        local _ = real[operation] -- raises on an unknown operation, naming the nearest
+        local wrapped = function(params, ...) return labelled.call(service, operation, params, ...) end
         rawset(ops, operation, wrapped)
         return wrapped
       end,
@@ -66,7 +118,7 @@ function M.new_run(fn, region, window, now)
   local id = fn.qualifier and (fn.name .. ":" .. fn.qualifier) or fn.name
   return {
     function_name = fn.name, qualifier = fn.qualifier, function_id = id,
-    region = region, account = fn.account, partition = fn.partition or "aws",
+    region = region, account = fn.account, partition = fn.partition or arn.partition_of(region),
     window = window, now = now, memo = {},
   }
 end
@@ -75,7 +127,8 @@ local Ctx = {}
 
 --- A ctx for one step over the run. `record` collects its findings.
 function M.for_step(run, step_id, args, record)
-  local ctx = { step_id = step_id, args = args, aws = labelled, _run = run, _record = record }
+  local ctx = { step_id = step_id, args = args, aws = labelled, _run = run, _record = record,
+                ev = M.evidence_of(run) }
   return setmetatable(ctx, {
     __index = function(_, k)
       local method = Ctx[k]
@@ -98,82 +151,36 @@ function Ctx:once(key, fn)
   return table.unpack(r, 2, r.n)
 end
 
-local function account_from_arn(arn)
-  return type(arn) == "string" and arn:match("^arn:[%w-]+:lambda:[%w-]+:(%d+):") or nil
+--- The run's evidence (triage.evidence): ev[name] gathers once per run, shared by all.
+function M.evidence_of(run)
+  if not run.ev then
+    run.ev = {} -- placeholder while the run-wide ctx below is made
+    run.ev = evidence.for_run(M.for_step(run, "evidence", {}, { findings = {}, closed = true }))
+  end
+  return run.ev
+end
+
+--- The step's evidence (the same table the engine passes to run(ctx, ev)).
+function Ctx:evidence()
+  return self.ev
 end
 
 --- GetFunctionConfiguration of the function, shared by all steps: cfg | nil, err
 function Ctx:config()
-  local run = self._run
-  return self:once("config", function()
-    local cfg, err = labelled.lambda.GetFunctionConfiguration{ FunctionName = run.function_id }
-    if cfg then
-      run.account = run.account or account_from_arn(cfg.FunctionArn)
-      run.arn = cfg.FunctionArn
-    end
-    return cfg, err
-  end)
+  local cfg = self.ev.config
+  if cfg.failed then return nil, cfg.failed end
+  if cfg.absent then return nil, cfg.err end
+  return cfg
 end
 
 -- findings --------------------------------------------------------------------------------
 
---- s with every byte that is not part of valid UTF-8 replaced by U+FFFD (a step may cut a
---- log line in the middle of a character; the JSON report must still encode).
-function M.utf8_clean(s)
-  if utf8.len(s) then return s end
-  local out, i = {}, 1
-  while i <= #s do
-    local n, bad = utf8.len(s, i)
-    if n then
-      out[#out + 1] = s:sub(i)
-      break
-    end
-    out[#out + 1] = s:sub(i, bad - 1) .. "\u{FFFD}"
-    i = bad + 1
-  end
-  return table.concat(out)
-end
+--- s with every byte that is not part of valid UTF-8 replaced by U+FFFD (lib.text).
+M.utf8_clean = text.utf8_clean
 
-local function str(v)
-  if v == nil then return nil end
-  return M.utf8_clean(tostring(v))
-end
-
-local function list(v)
-  if v == nil then return {} end
-  if type(v) ~= "table" then return { str(v) } end
-  local out = {}
-  for i, item in ipairs(v) do out[i] = str(item) end
-  return out
-end
-
-local function normalize_fix(fix)
-  if fix == nil then return nil end
-  if type(fix) == "string" then return { explain = str(fix), commands = {} } end
-  if type(fix) ~= "table" then error("finding fix must be a table or a string", 3) end
-  return { explain = str(fix.explain), commands = list(fix.commands), changes = str(fix.changes) }
-end
-
---- Checks a finding and gives it one shape (a misuse raises, pointing at the step).
+--- Checks a finding and gives it one shape (triage.finding; a misuse raises at the step).
 function M.normalize(f)
-  if type(f) ~= "table" then error("a finding must be a table", 3) end
-  local sev = f.severity
-  if M.SEVERITIES[sev] == nil then
-    error(("finding severity must be ok, info, skip, warn, fail or error, not '%s'")
-      :format(tostring(sev)), 3)
-  end
-  if type(f.title) ~= "string" or f.title == "" then
-    error("a finding needs a title (a non-empty string)", 3)
-  end
-  if f.confidence ~= nil and not CONFIDENCE[f.confidence] then
-    error(("finding confidence must be high, medium or low, not '%s'")
-      :format(tostring(f.confidence)), 3)
-  end
-  return {
-    severity = sev, title = str(f.title), evidence = list(f.evidence),
-    why = str(f.why), fix = normalize_fix(f.fix),
-    confidence = f.confidence, data = type(f.data) == "table" and f.data or nil,
-  }
+  return finding.normalize(f, 4)
 end
 
 --- Records a finding and returns it.
@@ -211,15 +218,15 @@ function M.iam_action(err, what)
   return (IAM_PREFIX[service] or service) .. ":" .. operation
 end
 
--- "User: arn:aws:iam::1:user/alice is not authorized" -> ("user", "alice")
+-- "User: arn:aws:iam::1:user/alice is not authorized" -> ("user", "alice", the ARN)
 local function caller_of(msg)
-  local arn = msg:match("User: (arn:[^%s]+)")
-  if not arn then return nil end
-  local user = arn:match(":user/([^%s]+)$")
-  if user then return "user", user:match("([^/]+)$"), arn end
-  local role = arn:match(":assumed%-role/([^/]+)/") or arn:match(":role/([^%s]+)$")
-  if role then return "role", role:match("([^/]+)$"), arn end
-  return nil, nil, arn
+  local who = msg:match("User: (arn:[^%s]+)")
+  if not who then return nil end
+  local user = who:match(":user/([^%s]+)$")
+  if user then return "user", user:match("([^/]+)$"), who end
+  local role = arn.role_name(who)
+  if role then return "role", role, who end
+  return nil, nil, who
 end
 
 local function denied_finding(err, what)
@@ -235,14 +242,14 @@ local function denied_finding(err, what)
     commands[1] = ("aws iam put-%s-policy --%s-name %s --policy-name %s --policy-document '%s'")
       :format(kind, kind, who, policy_name, doc)
   end
-  local evidence = { ("%s: %s"):format(err.code, msg) }
+  local lines = { ("%s: %s"):format(err.code, msg) }
   if err.request_id and err.request_id ~= "" then
-    evidence[2] = "request id " .. err.request_id
+    lines[2] = "request id " .. err.request_id
   end
   return {
     severity = "error",
     title = ("the operator lacks %s: this check could not run"):format(action),
-    evidence = evidence,
+    evidence = lines,
     why = ("the identity running the triage (%s) may not call %s, so this part of the "
       .. "function was not examined; it says nothing about the function's own role")
       :format(caller or "the caller", action),
@@ -266,10 +273,10 @@ function Ctx:error_from(err, what)
   if M.DENIED[err.code] then return self:finding(denied_finding(err, what)) end
   local call = err.service and (err.service .. " " .. err.operation)
   local subject = what or call or "an AWS read"
-  local evidence = { ("%s: %s"):format(err.code or "Error", err.message or "") }
-  if call and what then table.insert(evidence, 1, "call: " .. call) end
+  local lines = { ("%s: %s"):format(err.code or "Error", err.message or "") }
+  if call and what then table.insert(lines, 1, "call: " .. call) end
   if err.request_id and err.request_id ~= "" then
-    evidence[#evidence + 1] = "request id " .. err.request_id
+    lines[#lines + 1] = "request id " .. err.request_id
   end
   local fix
   if err.retryable then
@@ -278,7 +285,7 @@ function Ctx:error_from(err, what)
   return self:finding{
     severity = "error",
     title = ("cannot read %s: %s"):format(subject, err.code or "Error"),
-    evidence = evidence, fix = fix, confidence = "high",
+    evidence = lines, fix = fix, confidence = "high",
     data = { code = err.code, status = err.status },
   }
 end

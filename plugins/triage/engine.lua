@@ -4,19 +4,32 @@
 --   return engine.main({ "config", { "timeout", margin = 0.8 }, ... }, ...)
 --
 -- Each step is `require("steps." .. id)` (so a --plugins / RUNBOOK_PATH directory can
--- override a built-in step), runs in its own task with a per-step timeout, and turns into
--- findings: what it emitted, an `ok` with its title when it emitted nothing, or an `error`
--- when it raised or ran out of time. The report keeps the runbook's order. The engine only
--- reads: the core refuses writes outside an approved fix.
+-- override a built-in step) and runs in its own task: first the evidence it declares in
+-- `needs` is gathered (every step's reads start at once and are shared, triage.evidence),
+-- then its `applies` rule is asked, then `run(ctx, ev)` decides, with a per-step timeout
+-- that starts when its evidence is in. A step turns into findings: what it emitted, an
+-- `ok` with its title when it emitted nothing, an `error` naming the permission when a
+-- read it needs failed, or an `error` when it raised or ran out of time. The report keeps
+-- the runbook's order. The engine only reads: the core refuses writes outside an approved
+-- fix.
 local cli = require("triage.cli")
 local context = require("triage.context")
 local core = require("runbook.core")
+local evidence = require("triage.evidence")
+local exit = require("triage.exit")
+local finding = require("triage.finding")
 local report = require("triage.report")
 local runbook = require("runbook")
+local step_api = require("triage.step")
 
 local M = {}
 
-local EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_RUNTIME = 0, 1, 2, 3
+local EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_RUNTIME =
+  exit.OK, exit.FINDINGS, exit.USAGE, exit.RUNTIME
+
+-- Gathering a step's evidence may take at most this many step timeouts (reads that are
+-- retried pause between rounds; the pauses do not count).
+local EVIDENCE_BUDGET = 3
 
 -- AWS error codes that mean the operator's credentials are unusable (exit 3).
 local CREDENTIAL_CODES = {
@@ -43,22 +56,29 @@ local function entry_of(e)
   return e[1], overrides
 end
 
+-- The framework's own directory (this file's), and the core's embedded chunks: frames
+-- there are never the step's fault, so an error is located at the first frame outside.
+local FRAMEWORK_DIR = (debug.getinfo(1, "S").source:gsub("^@", ""):match("^(.*[/\\])") or "")
+
+local function in_framework(file)
+  return file:sub(1, 9) == "core/lua/" or file:find("/core/lua/", 1, true) ~= nil
+    or (FRAMEWORK_DIR ~= "" and file:sub(1, #FRAMEWORK_DIR) == FRAMEWORK_DIR)
+end
+
 -- "x.lua:12: boom" or the first Lua frame of the traceback outside the core -> "x.lua:12"
 local function location(err, traceback)
   if type(err) == "string" then
     local where = err:match("^(.-%.lua:%d+): ")
-    if where then return where end
+    if where and not in_framework(where) then return where end
   end
   for file, line in (traceback or ""):gmatch("\n%s*([^\n]-%.lua):(%d+):") do
-    if not file:match("core/lua/") and not file:match("triage/context%.lua$") then
-      return file .. ":" .. line
-    end
+    if not in_framework(file) then return file .. ":" .. line end
   end
   return nil
 end
 
-local function error_finding(title, evidence, fix, data)
-  return context.normalize{ severity = "error", title = title, evidence = evidence,
+local function error_finding(title, lines, fix, data)
+  return context.normalize{ severity = "error", title = title, evidence = lines,
                             fix = fix, data = data }
 end
 
@@ -87,6 +107,16 @@ local function load_step(id)
     problem = "it has no title"
   elseif type(step.run) ~= "function" then
     problem = "it has no run function"
+  elseif step.needs ~= nil and type(step.needs) ~= "table" then
+    problem = "its needs is not a list of evidence names"
+  else
+    for _, need in ipairs(step.needs or {}) do
+      local name = evidence.parse_need(tostring(need))
+      if not evidence.known(name) then
+        problem = ("it needs unknown evidence '%s' (known: see docs/steps.md)"):format(name)
+        break
+      end
+    end
   end
   if problem then
     return nil, error_finding(("step '%s' is invalid: %s"):format(id, problem), nil,
@@ -98,7 +128,7 @@ end
 
 local function merge_args(step, overrides)
   local args, unknown = {}, {}
-  for k, v in pairs(step.args or {}) do args[k] = v end
+  for k, v in pairs((step_api.split_args(step.args))) do args[k] = v end
   for k, v in pairs(overrides) do
     if step.args and step.args[k] == nil then unknown[#unknown + 1] = tostring(k) end
     args[k] = v
@@ -180,6 +210,16 @@ end
 
 -- running ----------------------------------------------------------------------------------
 
+-- The step's body: its evidence, its applies rule, then its decision.
+local function body(item, ctx)
+  local step, ev = item.step, ctx.ev
+  evidence.prefetch(ev, step.needs or {})
+  item.t_ready, item.paused_at_ready = runbook.clock(), context.paused
+  if not step_api.prepare(step, ctx, ev) then return end
+  if step.decide then return step.decide(ctx, ev) end
+  return step.run(ctx, ev)
+end
+
 local function start(item, run)
   local record = { findings = {} }
   item.record = record
@@ -188,12 +228,11 @@ local function start(item, run)
     return
   end
   local ctx = context.for_step(run, item.id, item.args, record)
-  local t0 = runbook.clock()
+  item.t0 = runbook.clock()
   item.task = runbook.spawn(function()
-    item.step.run(ctx)
-    record.duration = runbook.clock() - t0
+    body(item, ctx)
+    record.duration = runbook.clock() - (item.t_ready or item.t0)
   end)
-  item.t0 = t0
 end
 
 -- An error value as one line: "boom", "AccessDenied: ..." for an error table.
@@ -204,20 +243,40 @@ local function describe(err)
   return tostring(err)
 end
 
-local function finish(item, timeout, deadline)
+-- When the step must be done: its timeout counted from when its evidence was in, plus
+-- any pauses between read rounds since then; while evidence is still being gathered, a
+-- bounded budget of its own.
+local function deadline_of(item, timeout)
+  if not item.t_ready then return item.t0 + EVIDENCE_BUDGET * timeout end
+  return item.t_ready + timeout + (context.paused - item.paused_at_ready)
+end
+
+local function join_step(item, timeout)
+  while true do
+    local deadline = deadline_of(item, timeout)
+    local ok, err, traceback = runbook.join(item.task, math.max(0, deadline - runbook.clock()))
+    if ok or err ~= "timeout" or item.task.done then return ok, err, traceback end
+    if runbook.clock() >= deadline_of(item, timeout) then return ok, err, traceback end
+  end
+end
+
+local function finish(item, timeout)
   local record = item.record
   if item.task then
-    local ok, err, traceback = runbook.join(item.task, math.max(0, deadline - runbook.clock()))
+    local ok, err, traceback = join_step(item, timeout)
     record.closed = true
     if not ok and err == "timeout" and not item.task.done then
+      local gathering = not item.t_ready
       record.findings[#record.findings + 1] = error_finding(
-        ("step timed out after %s s"):format(timeout),
-        { "it was still running when the per-step limit (--step-timeout) ran out" },
+        gathering and ("step's evidence not read after %s s"):format(EVIDENCE_BUDGET * timeout)
+          or ("step timed out after %s s"):format(timeout),
+        { gathering and "its AWS reads were still running when the budget ran out"
+          or "it was still running when the per-step limit (--step-timeout) ran out" },
         "run it again with a longer --step-timeout, or --debug to see which call is slow")
       record.duration = timeout
     elseif not ok then
       local where = location(err, traceback)
-      record.duration = runbook.clock() - item.t0
+      record.duration = runbook.clock() - (item.t_ready or item.t0)
       record.findings[#record.findings + 1] = error_finding(
         "step raised an error: " .. describe(err), where and { "at " .. where },
         "this is a bug in the step, not a finding about the function: correct the step "
@@ -230,9 +289,8 @@ local function finish(item, timeout, deadline)
 end
 
 local function run_all(items, run, timeout)
-  local deadline = runbook.clock() + timeout
   for _, item in ipairs(items) do start(item, run) end
-  for _, item in ipairs(items) do finish(item, timeout, deadline) end
+  for _, item in ipairs(items) do finish(item, timeout) end
 end
 
 -- the function itself ----------------------------------------------------------------------
@@ -291,10 +349,10 @@ function M.main(entries, ...)
   local max_rank = 0
   for _, item in ipairs(items) do
     for _, f in ipairs(item.record.findings) do
-      max_rank = math.max(max_rank, context.SEVERITIES[f.severity])
+      max_rank = math.max(max_rank, finding.RANK[f.severity])
     end
   end
-  return max_rank >= cli.ranks[opts.fail_on] and EXIT_FINDINGS or EXIT_OK
+  return max_rank >= finding.RANK[opts.fail_on] and EXIT_FINDINGS or EXIT_OK
 end
 
 return M

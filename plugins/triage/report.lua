@@ -4,17 +4,15 @@
 -- Layout is policy and lives here; terminal facts (is stdout a TTY, its width), the
 -- sparkline glyphs and the version come from the C module runbook.report. Output is
 -- deterministic for a given run: no wall-clock values in text or Markdown.
-local cli = require("triage.cli")
 local core = require("runbook.core")
+local finding = require("triage.finding")
 local json = require("runbook.json")
 local term = require("runbook.report")
+local time = require("lib.time")
 
 local M = {}
 
-local RANK = { ok = 0, skip = 0, info = 1, warn = 2, fail = 3, error = 4 }
-local ORDER = { "error", "fail", "warn", "info", "ok", "skip" } -- verdict counts, worst first
-local LABEL = { ok = "OK", skip = "SKIP", info = "INFO", warn = "WARN", fail = "FAIL",
-                error = "ERROR" }
+local RANK, ORDER, LABEL = finding.RANK, finding.ORDER, finding.LABEL
 local COLOR = { ok = "32", skip = "2", info = "36", warn = "33", fail = "31", error = "1;35" }
 
 local function null(v)
@@ -42,6 +40,9 @@ local function finding_doc(f)
   if f.fix then
     fix = { explain = null(f.fix.explain), commands = array(f.fix.commands),
             changes = null(f.fix.changes) }
+    -- additions of the fix-plan era (docs/fix-plans.md): absent for advice-only fixes
+    if f.fix.plan then fix.plan = f.fix.plan end
+    if f.fix.verify then fix.verify = f.fix.verify end
   end
   local data = f.data or json.object({})
   local ok, problem = json.encode(data)
@@ -69,6 +70,28 @@ local function summary(steps)
   return "no problems found"
 end
 
+-- The summary, and what it leaves out: steps that could not run ("1 step could not run:
+-- Throttling"), so "no problems found" is never said of a triage that did not finish.
+local function headline(steps)
+  local text = summary(steps)
+  local broken = {}
+  for _, s in ipairs(steps) do
+    for _, f in ipairs(s.findings) do
+      if f.severity == "error" then
+        broken[#broken + 1] = s.title
+        break
+      end
+    end
+  end
+  if #broken == 0 then return text end
+  local note = ("%d step%s could not run: %s"):format(#broken, #broken == 1 and "" or "s",
+    table.concat(broken, ", "))
+  if text == "no problems found" then
+    return "no problems found by the steps that ran; " .. note
+  end
+  return text .. "; " .. note
+end
+
 --- The report document for a finished run (items from the engine, each with a record).
 function M.build(run, items, meta)
   local steps, counts, status = {}, {}, "ok"
@@ -91,10 +114,11 @@ function M.build(run, items, meta)
     schema_version = 1, tool = "runbook", version = term.version,
     ["function"] = { name = run.function_name, qualifier = null(run.qualifier),
                      arn = null(run.arn), region = run.region, account = null(run.account) },
-    window = { start = cli.iso(run.window.start), ["end"] = cli.iso(run.window.finish),
+    window = { start = time.iso(run.window.start), ["end"] = time.iso(run.window.finish),
                seconds = run.window.seconds, label = run.window.label },
-    reference_time = cli.iso(run.now),
-    verdict = { status = status, counts = counts, summary = summary(steps) },
+    reference_time = time.iso(run.now),
+    verdict = { status = status, counts = counts, summary = summary(steps),
+                headline = headline(steps) },
     steps = array(steps),
     duration_ms = math.floor((meta.duration or 0) * 1000 + 0.5),
     api = { calls = stats.calls, shared = stats.shared, attempts = stats.attempts,
@@ -129,7 +153,8 @@ end
 
 --- The verdict line: "my-fn (us-east-1): 2 FAIL, 1 WARN, 6 OK — timeouts, throttling"
 function M.verdict_line(doc)
-  return ("%s: %s — %s"):format(subject(doc), counts_text(doc), doc.verdict.summary)
+  return ("%s: %s — %s"):format(subject(doc), counts_text(doc),
+    doc.verdict.headline or doc.verdict.summary)
 end
 
 --- The finding that speaks for a step: its worst, the first among equals.
@@ -193,7 +218,7 @@ end
 
 local function window_label(doc)
   local label = doc.window.label
-  return cli.parse_duration(label) and ("last " .. label) or label
+  return time.parse_duration(label) and ("last " .. label) or label
 end
 
 local function painter(enabled)
@@ -304,7 +329,7 @@ end
 function M.markdown(doc)
   local fn = doc["function"]
   local out = { "## Triage: " .. subject(doc), "", "**" .. counts_text(doc) .. "** — "
-    .. doc.verdict.summary, "" }
+    .. (doc.verdict.headline or doc.verdict.summary), "" }
   out[#out + 1] = ("- function: `%s`"):format(is_null(fn.arn) and fn.name or fn.arn)
   out[#out + 1] = ("- window: %s to %s (%s)"):format(doc.window.start, doc.window["end"],
     doc.window.label)

@@ -90,8 +90,8 @@ class JsonSchemaTest(ReportCase):
             self.assertRegex(t, ISO)
         self.assertEqual((doc['window']['seconds'], doc['window']['label']), (3600, '1h'))
         self.assertEqual(doc['window']['end'], doc['reference_time'])
-        self.assertTypes(doc['verdict'], {'status': str, 'counts': dict, 'summary': str},
-                         '$.verdict')
+        self.assertTypes(doc['verdict'], {'status': str, 'counts': dict, 'summary': str,
+                                          'headline': str}, '$.verdict')
         self.assertEqual(doc['verdict']['counts'],
                          {'error': 0, 'fail': 1, 'warn': 1, 'info': 0, 'ok': 1, 'skip': 1})
         self.assertEqual((doc['verdict']['status'], doc['verdict']['summary']),
