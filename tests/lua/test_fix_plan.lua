@@ -177,8 +177,23 @@ if ok_actions then
     t.eq(s.read, { service = "lambda", operation = GFC, params = { FunctionName = "my-fn" } })
     local q = valid(actions.update_configuration({ name = "my-fn", qualifier = "live" }, cfg,
       { MemorySize = 512 }))
-    t.eq(q.read.params.Qualifier, "live")
+    t.eq(q.read.params.Qualifier, nil, "configuration is $LATEST's")
     t.eq(q.params.FunctionName, "my-fn", "configuration is set on the function, not a qualifier")
+  end)
+
+  t.test("update_configuration_turns_reply_shapes_into_input_shapes", function()
+    local reply = { FunctionName = "my-fn",
+      Layers = { { Arn = "arn:aws:lambda:us-east-1:1:layer:l:3", CodeSize = 9 } },
+      VpcConfig = { SubnetIds = { "subnet-1" }, SecurityGroupIds = { "sg-1" }, VpcId = "vpc-1" },
+      Environment = { Variables = { A = "1" }, Error = { ErrorCode = "x" } } }
+    local s = valid(actions.update_configuration(fn, reply, { Layers = {},
+      VpcConfig = { SubnetIds = {}, SecurityGroupIds = {} }, Environment = { Variables = {} },
+      DeadLetterConfig = { TargetArn = "arn:q" } }))
+    t.eq(s.before.Layers, { "arn:aws:lambda:us-east-1:1:layer:l:3" })
+    t.eq(s.before.VpcConfig, { SubnetIds = { "subnet-1" }, SecurityGroupIds = { "sg-1" } })
+    t.eq(s.before.Environment, { Variables = { A = "1" } })
+    t.eq(s.before.DeadLetterConfig, json.null, "absent when read")
+    t.eq(s.undo.params.DeadLetterConfig, { TargetArn = "" }, "the undo clears what was absent")
   end)
 
   t.test("concurrency_builders", function()
