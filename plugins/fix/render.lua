@@ -231,7 +231,8 @@ local function needs_input_json(params, tree)
   return false
 end
 
---- The shell variable names of a plan's references: `vars[i][field] = NAME`. NAME is the
+--- The shell variable names of a plan's references: `vars[i][field] = NAME`, and vars[i]
+--- as a list of fields in the order they are first used (params by name). NAME is the
 --- field's last segment in upper snake case (Version -> VERSION, FunctionArn ->
 --- FUNCTION_ARN), with "_<i>" added when two steps would share a name.
 function M.variables(plan)
@@ -243,7 +244,7 @@ function M.variables(plan)
       wanted[#wanted + 1] = ref
       return
     end
-    for _, child in pairs(v) do scan(child) end
+    for _, k in ipairs(model.sorted_keys(v)) do scan(v[k]) end
   end
   for _, step in ipairs(plan or {}) do
     scan(step.params)

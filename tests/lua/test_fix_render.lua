@@ -202,8 +202,8 @@ t.test("references_to_two_fields_and_inside_json", function()
       RoutingConfig = { AdditionalVersionWeights = { [""] = 0.1 } } }),
   }
   local lines = render.commands(p)
-  t.eq(lines[1], "set -- $(aws lambda publish-version --function-name my-fn --query '[Version,FunctionArn]'"
-    .. " --output text); VERSION=$1; FUNCTION_ARN=$2")
+  t.eq(lines[1], "set -- $(aws lambda publish-version --function-name my-fn --query '[FunctionArn,Version]'"
+    .. " --output text); FUNCTION_ARN=$1; VERSION=$2")
   t.eq(lines[2], "aws lambda update-alias --function-name my-fn --name live --description \"$FUNCTION_ARN\""
     .. " --function-version \"$VERSION\" --routing-config '{\"AdditionalVersionWeights\":{\"1\":0.5}}'")
   local nested = {

@@ -1,0 +1,145 @@
+"""Rendered fix commands, run with the real aws CLI against the fake, make the plan's change.
+
+scripts/render_fix_plans.lua builds plans from the fake world's live state with the real
+fix.actions and renders them with the real fix.render. Each command line is then run
+verbatim by a POSIX shell (/bin/sh) in which `aws` is Debian's /usr/bin/aws pointed at the
+fake (--endpoint-url; the fake's credentials and region from the environment). The fake
+validates each request against botocore's models and checks its signature; the test then
+checks that it received exactly the plan's operation and parameters, and reads the new
+state back through `runbook call`. The undo commands put the state back.
+"""
+
+import json
+import os
+import subprocess
+import unittest
+
+from clitest import CliTestCase, HERE, fake_aws
+
+AWS_CLI = '/usr/bin/aws'
+SCRIPT = os.path.join(HERE, 'scripts', 'render_fix_plans.lua')
+
+
+@unittest.skipUnless(os.access(AWS_CLI, os.X_OK), 'needs the aws CLI at /usr/bin/aws')
+class FixRenderCliTest(CliTestCase):
+
+    def plans(self, fake):
+        r = self.rb(fake, SCRIPT)
+        self.assertOk(r)
+        return {c['name']: c for c in r.json()['cases']}
+
+    def sh(self, fake, line):
+        """Runs one rendered line in /bin/sh with `aws` bound to the real CLI and the fake."""
+        env = self.env_for(fake)
+        env.update({'AWS_DEFAULT_REGION': env['AWS_REGION'], 'AWS_PAGER': '',
+                    'AWS_CONFIG_FILE': os.path.join(self.dir, 'config'),
+                    'AWS_SHARED_CREDENTIALS_FILE': os.path.join(self.dir, 'credentials')})
+        prelude = 'aws() { %s --endpoint-url "$FAKE_AWS_URL" --no-cli-pager "$@"; }\n' % AWS_CLI
+        proc = subprocess.run(['/bin/sh', '-c', prelude + line], env=env, capture_output=True,
+                              text=True, timeout=120, stdin=subprocess.DEVNULL)
+        self.assertEqual(proc.returncode, 0, '%s\n--- stdout\n%s\n--- stderr\n%s'
+                         % (line, proc.stdout, proc.stderr))
+        return proc
+
+    def writes(self, fake):
+        return [q for q in fake.requests()
+                if q['operation'] and not q['operation'].startswith(('Get', 'List'))]
+
+    def config(self, fake, name='my-fn'):
+        r = self.rb(fake, 'call', 'lambda', 'GetFunctionConfiguration',
+                    json.dumps({'FunctionName': name}))
+        self.assertOk(r)
+        return r.json()
+
+    def apply(self, fake, case):
+        """Runs the case's commands; returns the write requests the fake received."""
+        fake.clear_requests()
+        for line in case['commands']:
+            self.sh(fake, line)
+        sent = self.writes(fake)
+        self.assertAllSigned(fake)
+        self.assertEqual([(q['service'], q['operation'], q['status']) for q in sent],
+                         [(s['service'], s['operation'], 200 if s['operation'] != 'AddPermission'
+                           else 201) for s in case['plan']], json.dumps(sent, indent=1))
+        for q, step in zip(sent, case['plan']):
+            self.assertEqual(q['params'], step['params'], 'sent exactly the plan\'s parameters')
+        return sent
+
+    def undo(self, fake, case):
+        fake.clear_requests()
+        for line in case['undo']:
+            self.sh(fake, line)
+        undone = self.writes(fake)
+        self.assertEqual([q['params'] for q in undone],
+                         [s['undo']['params'] for s in reversed(case['plan']) if s.get('undo')])
+
+    def test_timeout_and_memory_change_applies_exactly_and_undoes(self):
+        with fake_aws('basic') as fake:
+            case = self.plans(fake)['timeout_and_memory']
+            self.assertEqual(case['commands'], [
+                'aws lambda update-function-configuration --function-name my-fn'
+                ' --memory-size 1024 --timeout 45'])
+            step = case['plan'][0]
+            self.assertEqual(step['before'], {'MemorySize': 512, 'Timeout': 30})
+            self.apply(fake, case)
+            cfg = self.config(fake)
+            self.assertEqual((cfg['Timeout'], cfg['MemorySize']), (45, 1024))
+            self.undo(fake, case)
+            cfg = self.config(fake)
+            self.assertEqual((cfg['Timeout'], cfg['MemorySize']), (30, 512))
+
+    def test_reserved_concurrency_applies_and_undo_deletes_it(self):
+        with fake_aws('basic') as fake:
+            case = self.plans(fake)['reserved_concurrency']
+            self.assertEqual(case['commands'], [
+                'aws lambda put-function-concurrency --function-name my-fn'
+                ' --reserved-concurrent-executions 7'])
+            self.apply(fake, case)
+            r = self.rb(fake, 'call', 'lambda', 'GetFunctionConcurrency', '{"FunctionName":"my-fn"}')
+            self.assertEqual(r.json().get('ReservedConcurrentExecutions'), 7, repr(r))
+            self.undo(fake, case)
+            r = self.rb(fake, 'call', 'lambda', 'GetFunctionConcurrency', '{"FunctionName":"my-fn"}')
+            self.assertIsNone(r.json().get('ReservedConcurrentExecutions'), repr(r))
+
+    def test_api_gateway_permission_with_source_arn_applies_and_undo_removes_it(self):
+        with fake_aws('basic') as fake:
+            case = self.plans(fake)['api_gateway_permission']
+            self.assertEqual(case['commands'], [
+                'aws lambda add-permission --function-name my-fn'
+                ' --statement-id runbook-apigw-orders --action lambda:InvokeFunction'
+                ' --principal apigateway.amazonaws.com'
+                " --source-arn 'arn:aws:execute-api:us-east-1:123456789012:a1b2c3d4e5/*/GET/orders'"])
+            self.apply(fake, case)
+            r = self.rb(fake, 'call', 'lambda', 'GetPolicy', '{"FunctionName":"my-fn"}')
+            self.assertOk(r)
+            policy = json.loads(r.json()['Policy'])
+            mine = [s for s in policy['Statement'] if s['Sid'] == 'runbook-apigw-orders']
+            self.assertEqual(len(mine), 1, policy)
+            self.assertEqual(mine[0]['Condition']['ArnLike']['AWS:SourceArn'],
+                             'arn:aws:execute-api:us-east-1:123456789012:a1b2c3d4e5/*/GET/orders')
+            self.undo(fake, case)
+            r = self.rb(fake, 'call', 'lambda', 'GetPolicy', '{"FunctionName":"my-fn"}')
+            statements = json.loads(r.json()['Policy'])['Statement'] if r.code == 0 else []
+            self.assertFalse([s for s in statements if s['Sid'] == 'runbook-apigw-orders'])
+
+    def test_json_values_with_quotes_dollars_backticks_and_newlines_arrive_unchanged(self):
+        with fake_aws('basic') as fake:
+            case = self.plans(fake)['environment_and_tracing_with_shell_characters']
+            self.assertIn("--description='-from runbook'\\''s fix'", case['commands'][0])
+            self.apply(fake, case)
+            cfg = self.config(fake)
+            self.assertEqual(cfg['Environment']['Variables'], {
+                'LOG_LEVEL': 'DEBUG', 'GREETING': 'it\'s a "test" of $HOME & `id`',
+                'MULTI': 'line one\nline two'})
+            self.assertEqual(cfg['TracingConfig'], {'Mode': 'PassThrough'})
+            self.assertEqual(cfg['Description'], "-from runbook's fix")
+            self.undo(fake, case)
+            cfg = self.config(fake)
+            self.assertEqual(cfg['Environment']['Variables'],
+                             {'LOG_LEVEL': 'INFO', 'TABLE_NAME': 'orders'})
+            self.assertEqual(cfg['TracingConfig'], {'Mode': 'Active'})
+            self.assertEqual(cfg['Description'], 'Order intake API')
+
+
+if __name__ == '__main__':
+    unittest.main()
