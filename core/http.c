@@ -1,10 +1,11 @@
 /* http.c — HTTP transport over one libcurl multi handle (see http.h).
  *
- * Uses libcurl only. It knows nothing of AWS: it sends the method, URL, headers and body
- * it is given and hands back status, headers and body. It must never follow redirects,
- * never turn off certificate checks, and never log a header (Authorization passes through
- * here). */
+ * Uses libcurl, and interrupt.h so a blocking fetch stops on Ctrl-C. It knows nothing of
+ * AWS: it sends the method, URL, headers and body it is given and hands back status,
+ * headers and body. It must never follow redirects, never turn off certificate checks,
+ * and never log a header (Authorization passes through here). */
 #include "http.h"
+#include "interrupt.h"
 
 #include <curl/curl.h>
 #include <stdlib.h>
@@ -302,6 +303,18 @@ static void fetch_done(void *ud, rb_http_response *resp, const rb_error *err) {
     *s->err = *err;
 }
 
+/* Removes the transfers whose callback data is `ud`, without calling them back. */
+static void abandon(rb_http *h, void *ud) {
+  for (transfer *t = h->active, *next; t; t = next) {
+    next = t->next;
+    if (t->ud != ud)
+      continue;
+    curl_multi_remove_handle(h->multi, t->easy);
+    transfer_unlink(h, t);
+    transfer_free(t);
+  }
+}
+
 int rb_http_fetch(rb_http *h, const char *method, const char *url,
                   const rb_headers *headers, const void *body, size_t body_len,
                   long timeout_ms, rb_http_response *out, rb_error *err) {
@@ -312,8 +325,13 @@ int rb_http_fetch(rb_http *h, const char *method, const char *url,
   if (rb_http_start(h, method, url, headers, body, body_len, timeout_ms, fetch_done, &s,
                     err))
     return -1;
-  while (!s.done)
+  while (!s.done) {
+    if (rb_interrupted()) { /* Ctrl-C: give up the wait, drop the transfer */
+      abandon(h, &s);
+      return rb_error_set(err, "Interrupted", "interrupted while waiting for '%s'", url);
+    }
     rb_http_run_once(h, 100);
+  }
   if (local.code[0]) {
     if (err)
       *err = local;

@@ -12,6 +12,7 @@
 #include "l_core.h"
 
 #include "buf.h"
+#include "interrupt.h"
 #include "l_json.h"
 #include "model.h"
 
@@ -289,8 +290,11 @@ static int core_wait(lua_State *L) {
     c = c->next;
   if (!c)
     return luaL_error(L, "no pending call with id %d", (int)id);
-  while (!c->done)
+  while (!c->done) {
+    if (rb_interrupted())
+      return luaL_error(L, "interrupted");
     rb_client_run_once(s->client, 100);
+  }
   lua_newtable(L);
   collect(L, s, id);
   lua_rawgeti(L, -1, 1);

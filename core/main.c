@@ -4,11 +4,20 @@
  *   runbook [options] SCRIPT.lua [ARGS...]
  *   runbook [options] call SERVICE OPERATION ['{json params}']
  *
- * Exit codes: 0 ok, 1 findings or a failed call, 2 usage, 3 runtime or credentials. Core
- * options are recognised anywhere before "--"; every other argument after the script goes
- * to the script. Uses lua_env.c and l_core.c; it must never print a secret (the only
- * secrets here are inside the client, which redacts its own traces). */
+ * Exit codes (one table, also in plugins/triage/exit.lua): 0 ok, 1 findings or a failed
+ * call, 2 usage, 3 runtime or credentials, 4 fixes offered but not applied, 5 partial,
+ * 130 interrupted by SIGINT, 143 stopped by SIGTERM. A script returns 0-5 itself; 130
+ * and 143 are the core's and win over anything the script returned. On either signal
+ * every Lua task is stopped (a count hook raises in any running Lua code, core.wait and
+ * blocking credential fetches give up), the --record file is still written atomically,
+ * and one line "runbook: interrupted" goes to stderr.
+ *
+ * Core options are recognised anywhere before "--"; every other argument after the
+ * script goes to the script. Uses lua_env.c, l_core.c and interrupt.c; it must never
+ * print a secret (the only secrets here are inside the client, which redacts its own
+ * traces). */
 #include "buf.h"
+#include "interrupt.h"
 #include "l_core.h"
 #include "lua_env.h"
 
@@ -20,7 +29,20 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-enum { EXIT_OK = 0, EXIT_FINDINGS = 1, EXIT_USAGE = 2, EXIT_RUNTIME = 3 };
+enum {
+  EXIT_OK = 0,
+  EXIT_FINDINGS = 1,      /* findings at or above --fail-on, or a failed call */
+  EXIT_USAGE = 2,         /* bad arguments: nothing ran */
+  EXIT_RUNTIME = 3,       /* runtime or credential error */
+  EXIT_FIXES_PENDING = 4, /* fixes offered, none applied (no terminal, no --yes) */
+  EXIT_PARTIAL = 5,       /* some functions, accounts or fixes failed, the rest went on */
+  EXIT_SIGNAL_BASE = 128  /* + the signal: 130 SIGINT, 143 SIGTERM */
+};
+
+/* Checked every 1000 Lua instructions in every task (coroutines inherit the hook when
+ * they are made); after a signal, on every call, return and instruction of the main
+ * thread. */
+#define HOOK_COUNT 1000
 
 typedef struct options {
   rb_client_config client;
@@ -50,9 +72,10 @@ static const char usage[] =
     "  -h, --help            this help\n"
     "  --version             print the version\n"
     "\n"
-    "exit codes: 0 ok, 1 findings or a failed call, 2 usage error, 3 runtime or "
-    "credential "
-    "error\n";
+    "exit codes: 0 ok, 1 findings or a failed call, 2 usage error, 3 runtime or\n"
+    "  credential error, 4 fixes offered but not applied, 5 partial (some functions,\n"
+    "  accounts or fixes failed), 130 interrupted (Ctrl-C), 143 terminated (SIGTERM);\n"
+    "  when several apply: 130/143 > 2 > 3 > 5 > 4 > 1 > 0\n";
 
 /* `what` is quoted after `problem`: usage_error("unknown option", "--x"). */
 static int usage_error(const char *problem, const char *what) {
@@ -282,6 +305,39 @@ static int exit_code_from(lua_State *L, int base) {
   return EXIT_OK;
 }
 
+/* ---- interruption (the pattern of lua.c's laction/lstop) ---- */
+
+static lua_State *interruptible; /* the main Lua state, for the signal handler */
+
+/* Once interrupted, the hook of the thread it fires in checks every instruction, so an
+ * error swallowed by a pcall is raised again at the pcall's very next instruction. */
+static void interrupt_hook(lua_State *L, lua_Debug *ar) {
+  (void)ar;
+  if (!rb_interrupted())
+    return;
+  lua_sethook(L, interrupt_hook, LUA_MASKCALL | LUA_MASKRET | LUA_MASKCOUNT, 1);
+  luaL_error(L, "interrupted");
+}
+
+/* Called from the signal handler: lua_sethook is safe there (lua.c does the same). */
+static void on_interrupt(int signo) {
+  (void)signo;
+  if (interruptible)
+    lua_sethook(interruptible, interrupt_hook, LUA_MASKCALL | LUA_MASKRET | LUA_MASKCOUNT,
+                1);
+}
+
+static void watch_interrupts(lua_State *L) {
+  lua_sethook(L, interrupt_hook, LUA_MASKCOUNT, HOOK_COUNT);
+  interruptible = L;
+  rb_interrupt_install(on_interrupt);
+}
+
+static void unwatch_interrupts(lua_State *L) {
+  interruptible = NULL;
+  lua_sethook(L, NULL, 0, 0); /* nothing raises while the recording is saved */
+}
+
 static int load_script(lua_State *L, const options *o, const char *path) {
   int rc =
       o->command ? rb_lua_env_load_embedded(L, o->command) : luaL_loadfilex(L, path, "t");
@@ -305,7 +361,8 @@ static int run(lua_State *L, const options *o, const char *path) {
   for (int i = 0; i < o->nargs; i++)
     lua_pushstring(L, o->args[i]);
   if (lua_pcall(L, o->nargs + 1, LUA_MULTRET, handler) != LUA_OK)
-    return report_failure(L, handler + 1);
+    return rb_interrupted() ? EXIT_SIGNAL_BASE + rb_interrupted()
+                            : report_failure(L, handler + 1);
   return exit_code_from(L, handler + 1);
 }
 
@@ -356,10 +413,16 @@ int main(int argc, char **argv) {
     rc = EXIT_RUNTIME;
     goto done;
   }
+  watch_interrupts(L);
   rc = run(L, &o, script);
+  unwatch_interrupts(L);
   if (rb_lcore_finish(L, &err) != 0) {
     fprintf(stderr, "runbook: %s\n", err.message);
     rc = EXIT_RUNTIME;
+  }
+  if (rb_interrupted()) {
+    fputs("runbook: interrupted\n", stderr);
+    rc = EXIT_SIGNAL_BASE + rb_interrupted();
   }
 done:
   if (L)
