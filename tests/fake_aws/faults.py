@@ -3,11 +3,14 @@
 Exists so retry, timeout, clock-skew and error-classification code in the client can
 be tested deterministically. Rules come from --faults, the world's "faults" key or
 POST /__fake/faults; each may be limited to a service/operation, to the first N
-matching requests ("count") and may let the first M pass ("skip"). Delay and skew
+matching requests ("count") and may let the first M pass ("skip"), or apply to a share
+of them ("probability", drawn from a generator seeded by "seed", so a run is
+repeatable for a given seed and order of requests). Delay and skew
 rules stack with one terminal rule (the first that matches). Counting is done under
 a lock, but nothing here ever sleeps while holding it.
 """
 
+import random
 import threading
 
 KINDS = ('throttle', 'unavailable', 'internal', 'reset', 'close', 'delay', 'malformed',
@@ -54,6 +57,11 @@ class Rule:
             raise FaultError('a skew fault needs skew_seconds')
         if self.kind == 'error' and not raw.get('code'):
             raise FaultError('an error fault needs code (and usually status, message)')
+        self.probability = raw.get('probability')
+        if self.probability is not None:
+            if not isinstance(self.probability, (int, float)) or not 0 <= self.probability <= 1:
+                raise FaultError('fault probability must be a number from 0 to 1')
+        self.random = random.Random(raw.get('seed', 0))
         self.seen = 0
         self.applied = 0
 
@@ -71,6 +79,8 @@ class Rule:
         if self.seen <= self.skip:
             return False
         if self.count is not None and self.applied >= int(self.count):
+            return False
+        if self.probability is not None and self.random.random() >= self.probability:
             return False
         self.applied += 1
         return True

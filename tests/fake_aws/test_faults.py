@@ -14,6 +14,7 @@ from testlib import FakeTestCase  # first: isolates the process from real AWS se
 
 from botocore.exceptions import ClientError, HTTPClientError  # noqa: E402
 from botocore.parsers import ResponseParserError  # noqa: E402
+from faults import FaultError, Rule  # noqa: E402
 
 LAMBDA_PATH = '/2015-03-31/functions/my-fn/configuration'
 
@@ -56,6 +57,26 @@ class Faults(FakeTestCase):
         self.get_config()
         self.assertAwsError(self.get_config, 'ServiceUnavailableException', 503)
         self.get_config()
+
+    def test_probability_applies_to_a_seeded_share_of_requests(self):
+        rule = {'service': 'lambda', 'kind': 'throttle', 'probability': 0.3, 'seed': 7}
+
+        def statuses():
+            self.fake.clear_requests()
+            self.fake.set_faults([rule])
+            for _ in range(60):
+                try:
+                    self.get_config()
+                except ClientError:
+                    pass
+            return [e['status'] for e in self.fake.requests()]
+
+        first = statuses()
+        self.assertEqual(first, statuses())  # the same seed gives the same faults
+        share = first.count(429) / len(first)
+        self.assertTrue(0.15 < share < 0.45, share)
+        with self.assertRaises(FaultError):
+            Rule(dict(rule, probability=2))
 
     def test_rule_matches_only_its_operation(self):
         self.fake.set_faults([{'service': 'lambda', 'operation': 'GetPolicy',
