@@ -5,6 +5,8 @@
 -- tree cut short at a cycle, and the two markers a plan may hold where a value goes:
 --   { ["$ref"] = { step = 1, field = "Version" } }   an earlier call's output (plan.ref)
 --   { ["$file"] = "function.zip" }                   a blob read from a file (plan.file)
+--   { ["$secret"] = "API_KEY" }                      a value the model marks sensitive,
+--                                                    left out of reports (fix.plan.normalize)
 -- Markers are plain data so that a plan survives JSON (report, journal) unchanged.
 local core = require("runbook.core")
 
@@ -75,6 +77,24 @@ function M.file_of(v)
   local f = rawget(v, "$file")
   if type(f) == "string" and next(v, next(v)) == nil then return f end
   return nil
+end
+
+--- The shell variable name when v is a secret marker.
+function M.secret_of(v)
+  if type(v) ~= "table" then return nil end
+  local name = rawget(v, "$secret")
+  if type(name) == "string" and next(v, next(v)) == nil then return name end
+  return nil
+end
+
+--- A shell variable name for a secret found under `key` (a map key such as an environment
+--- variable's name is kept when it is a valid name; anything else is made one).
+function M.secret_name(key)
+  local name = tostring(key or "SECRET")
+  if name:find("^[%a_][%w_]*$") then return name end
+  name = name:upper():gsub("[^%w_]", "_")
+  if name:find("^%d") then name = "_" .. name end
+  return name
 end
 
 --- Members of a table in a stable order (byte-wise), so output never depends on `pairs`.

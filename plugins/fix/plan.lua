@@ -119,6 +119,7 @@ local function check_value(v, node, path, cx)
   node = model.resolve(node, cx.tree)
   local t = node.type
   local ref = model.ref_of(v)
+  if model.secret_of(v) and (t == "string" or t == "blob") then return nil end
   if ref then
     if math.type(ref.step) ~= "integer" or type(ref.field) ~= "string" then
       return path .. ": a reference needs a step index and a field (use plan.ref)"
@@ -258,14 +259,20 @@ function M.validate(p, verify)
 end
 
 -- A copy for JSON: lists (by the model, or sequences) marked as arrays so an empty one
--- writes [], tables with other keys as objects; functions and metatables are dropped.
-local function jsonable(v, node, tree)
+-- writes [], tables with other keys as objects; functions and metatables are dropped. A
+-- string the model marks sensitive (or found below such a node) becomes a secret marker
+-- named after its key, so no report or journal ever holds it.
+local function jsonable(v, node, tree, secret, key)
+  node = model.resolve(node, tree)
+  secret = secret or (node and node.sensitive)
   if type(v) ~= "table" then
     if type(v) == "function" or type(v) == "userdata" or type(v) == "thread" then return nil end
+    if secret and type(v) == "string" then
+      return json.object({ ["$secret"] = model.secret_name(key) })
+    end
     return v
   end
   if v == json.null then return v end
-  node = model.resolve(node, tree)
   local t = node and node.type
   if model.ref_of(v) or model.file_of(v) then
     local out = {}
@@ -274,14 +281,14 @@ local function jsonable(v, node, tree)
   end
   if t == "list" or (t == nil and next(v) ~= nil and is_array(v)) then
     local out = {}
-    for i, x in ipairs(v) do out[i] = jsonable(x, node and node.member, tree) end
+    for i, x in ipairs(v) do out[i] = jsonable(x, node and node.member, tree, secret, key) end
     return json.array(out)
   end
   local out = {}
   for k, x in pairs(v) do
     local child
     if t == "map" then child = node.value elseif t == "structure" then child = node.members[k] end
-    out[tostring(k)] = jsonable(x, child, tree)
+    out[tostring(k)] = jsonable(x, child, tree, secret, k)
   end
   return json.object(out)
 end
@@ -290,6 +297,16 @@ local function copy_call(c)
   if not c then return nil end
   local tree = model.input(c.service, c.operation)
   return { service = c.service, operation = c.operation, params = jsonable(c.params or {}, tree, tree) }
+end
+
+-- Normalized plan -> the plan it was made from (with its secret values), for the apply
+-- path in the same process. Weak keys: it lives as long as the finding does.
+local originals = setmetatable({}, { __mode = "k" })
+
+--- The plan to send for a plan that normalize() produced: the original steps, secret
+--- values included. A plan that did not come from normalize() is returned as it is.
+function M.sendable(p)
+  return originals[p] or p
 end
 
 local function copy_step(step)
@@ -306,6 +323,8 @@ end
 --- verify }. With a plan, the plan is validated (a malformed one raises at `level`, default
 --- the caller's caller) and `commands` are the plan's rendered commands followed by the
 --- given text `commands`. Without one, explain/commands/changes are kept as given.
+--- Values the model marks sensitive (environment variable values) appear in neither the
+--- commands nor the copy (see sendable()).
 function M.normalize(fix, level)
   level = (level or 2) + 1
   if type(fix) ~= "table" then error("fix must be a table", level) end
@@ -327,6 +346,8 @@ function M.normalize(fix, level)
   for _, c in ipairs(given or {}) do commands[#commands + 1] = tostring(c) end
   local plan = {}
   for i, step in ipairs(fix.plan) do plan[i] = copy_step(step) end
+  plan = json.array(plan)
+  originals[plan] = fix.plan
   local verify
   if fix.verify then
     verify = {}
@@ -337,7 +358,7 @@ function M.normalize(fix, level)
     verify = json.array(verify)
   end
   return { explain = fix.explain, commands = commands, changes = fix.changes,
-           plan = json.array(plan), verify = verify }
+           plan = plan, verify = verify }
 end
 
 return M

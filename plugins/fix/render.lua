@@ -13,7 +13,10 @@
 --   * words quoted for a POSIX shell: bare when only safe characters, otherwise in single
 --     quotes with '\'' for an embedded quote; a value starting with "-" as --opt=value;
 --   * an earlier call's output (plan.ref) captured into a shell variable:
---     VERSION=$(aws lambda publish-version ... --query Version --output text), then "$VERSION".
+--     VERSION=$(aws lambda publish-version ... --query Version --output text), then "$VERSION";
+--   * a value the model marks sensitive (environment variable values, passwords) never
+--     printed: it becomes "${NAME:?...}", which the user exports first and which stops the
+--     shell when unset (opts.show_secrets renders the value itself).
 -- The vectors in tests/lua/fix_cli_vectors.lua are generated from botocore and the CLI.
 local json = require("runbook.json")
 local model = require("fix.model")
@@ -100,6 +103,8 @@ local function word(parts)
   local out = {}
   for _, p in ipairs(parts) do
     if p.var then out[#out + 1] = '"$' .. p.var .. '"'
+    elseif p.secret then
+      out[#out + 1] = ('"${%s:?not shown: export %s first}"'):format(p.secret, p.secret)
     elseif p.lit ~= "" then out[#out + 1] = M.quote(p.lit) end
   end
   return table.concat(out)
@@ -135,11 +140,26 @@ local function integer_text(v)
   return n and ("%d"):format(n) or json.encode(v)
 end
 
-local function json_parts(v, node, cx, parts)
+-- The hidden name of a value that must not be printed, or nil.
+local function hidden(v, node, cx, secret, key)
+  local marked = model.secret_of(v)
+  if marked then return marked end
+  if cx.show_secrets or type(v) ~= "string" then return nil end
+  if secret or (node and node.sensitive) then return model.secret_name(key) end
+  return nil
+end
+
+local function json_parts(v, node, cx, parts, secret, key)
   node = model.resolve(node, cx.tree)
+  secret = secret or (node and node.sensitive)
   local ref = model.ref_of(v)
   local t = node and node.type
-  if ref then
+  local name = hidden(v, node, cx, secret, key)
+  if name then
+    add(parts, '"')
+    parts[#parts + 1] = { secret = name }
+    add(parts, '"')
+  elseif ref then
     local quoted = t == nil or t == "string" or t == "timestamp"
     if quoted then add(parts, '"') end
     parts[#parts + 1] = { var = cx.var(ref) }
@@ -150,14 +170,14 @@ local function json_parts(v, node, cx, parts)
       if n > 1 then add(parts, ",") end
       add(parts, json.encode(tostring(k)) .. ":")
       local child = t == "map" and node.value or (node.members or {})[k]
-      json_parts(v[k], child, cx, parts)
+      json_parts(v[k], child, cx, parts, secret, k)
     end
     add(parts, "}")
   elseif t == "list" then
     add(parts, "[")
     for n, item in ipairs(v) do
       if n > 1 then add(parts, ",") end
-      json_parts(item, node.member, cx, parts)
+      json_parts(item, node.member, cx, parts, secret, key)
     end
     add(parts, "]")
   elseif t == "integer" or t == "long" then
@@ -179,20 +199,24 @@ local function option_words(cx, member, v, node)
   node = model.resolve(node, cx.tree)
   local t = node and node.type
   local ref = model.ref_of(v)
-  if ref then
+  local name = t ~= "blob" and hidden(v, node, cx, false, member)
+  if name then
+    return { opt, word({ { secret = name } }) }
+  elseif ref then
     local parts = { { var = cx.var(ref) } }
     if t == "structure" or t == "list" or t == "map" then parts = json_parts(v, node, cx, {}) end
     return { opt, word(parts) }
   elseif t == "boolean" then
     return { v and opt or M.negative_option(svc, op, member) }
   elseif t == "structure" or t == "list" or t == "map" then
-    return { opt, word(json_parts(v, node, cx, {})) }
+    return { opt, word(json_parts(v, node, cx, {}, false, member)) }
   elseif t == "blob" then
     local path = model.file_of(v)
     if not path then
       path = M.xform(member) .. ".bin"
-      cx.notes[#cx.notes + 1] = ("%s: write the %d bytes of %s to this file first"):format(
-        path, #v, member)
+      local size = type(v) == "string" and ("%d bytes"):format(#v) or "bytes (not shown)"
+      cx.notes[#cx.notes + 1] = ("%s: write the %s of %s to this file first"):format(
+        path, size, member)
     end
     return { opt, M.quote("fileb://" .. path) }
   elseif t == "integer" or t == "long" then
@@ -265,13 +289,13 @@ function M.variables(plan)
   return vars
 end
 
-local function context(step, plan)
+local function context(step, plan, opts)
   local tree, op = model.input(step.service, step.operation)
   if not tree then error(op, 0) end
   local vars = plan and M.variables(plan) or {}
   return {
     service = step.service, operation = step.operation, tree = tree, write = op.write,
-    notes = {},
+    notes = {}, show_secrets = opts and opts.show_secrets,
     var = function(ref)
       local names = vars[ref.step]
       return names and names[ref.field] or M.xform(tostring(ref.field), "_"):upper()
@@ -299,8 +323,9 @@ end
 
 --- The command line of plan step `step` (the i-th of `plan`; both optional for a lone call).
 --- When later steps use this call's output, the line captures it in shell variables.
-function M.command(step, i, plan)
-  local cx, vars = context(step, plan)
+--- opts.show_secrets: print sensitive values instead of "${NAME:?...}" (never in reports).
+function M.command(step, i, plan, opts)
+  local cx, vars = context(step, plan, opts)
   local words = call_words(step, cx)
   local fields = i and vars[i]
   local line
@@ -321,20 +346,20 @@ function M.command(step, i, plan)
 end
 
 --- The plan's command lines, in order.
-function M.commands(plan)
+function M.commands(plan, opts)
   local out = {}
-  for i, step in ipairs(plan or {}) do out[i] = M.command(step, i, plan) end
+  for i, step in ipairs(plan or {}) do out[i] = M.command(step, i, plan, opts) end
   return out
 end
 
 --- The command lines that reverse the plan: each step's `undo`, newest first (for the
 --- same shell session, so the variables captured by the plan are still set). Steps
 --- without an undo are skipped.
-function M.undo_commands(plan)
+function M.undo_commands(plan, opts)
   local out = {}
   for i = #(plan or {}), 1, -1 do
     local undo = plan[i].undo
-    if undo then out[#out + 1] = M.command(undo, nil, plan) end
+    if undo then out[#out + 1] = M.command(undo, nil, plan, opts) end
   end
   return out
 end

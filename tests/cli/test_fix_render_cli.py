@@ -28,9 +28,11 @@ class FixRenderCliTest(CliTestCase):
         self.assertOk(r)
         return {c['name']: c for c in r.json()['cases']}
 
-    def sh(self, fake, line):
-        """Runs one rendered line in /bin/sh with `aws` bound to the real CLI and the fake."""
+    def sh(self, fake, line, secrets=None):
+        """Runs one rendered line in /bin/sh with `aws` bound to the real CLI and the fake;
+        `secrets` are exported first, as a user exports the values a command does not show."""
         env = self.env_for(fake)
+        env.update(secrets or {})
         env.update({'AWS_DEFAULT_REGION': env['AWS_REGION'], 'AWS_PAGER': '',
                     'AWS_CONFIG_FILE': os.path.join(self.dir, 'config'),
                     'AWS_SHARED_CREDENTIALS_FILE': os.path.join(self.dir, 'credentials')})
@@ -51,27 +53,41 @@ class FixRenderCliTest(CliTestCase):
         self.assertOk(r)
         return r.json()
 
-    def apply(self, fake, case):
-        """Runs the case's commands; returns the write requests the fake received."""
+    @staticmethod
+    def reveal(value, secrets):
+        """The plan's parameters with each {"$secret": NAME} replaced by its value."""
+        if isinstance(value, dict):
+            if list(value) == ['$secret']:
+                return secrets[value['$secret']]
+            return {k: FixRenderCliTest.reveal(v, secrets) for k, v in value.items()}
+        if isinstance(value, list):
+            return [FixRenderCliTest.reveal(v, secrets) for v in value]
+        return value
+
+    def apply(self, fake, case, secrets=None, values=None):
+        """Runs the case's commands with `secrets` exported; returns the write requests the
+        fake received, checked against the plan with `values` for the secrets."""
         fake.clear_requests()
         for line in case['commands']:
-            self.sh(fake, line)
+            self.sh(fake, line, secrets)
         sent = self.writes(fake)
         self.assertAllSigned(fake)
         self.assertEqual([(q['service'], q['operation'], q['status']) for q in sent],
                          [(s['service'], s['operation'], 200 if s['operation'] != 'AddPermission'
                            else 201) for s in case['plan']], json.dumps(sent, indent=1))
         for q, step in zip(sent, case['plan']):
-            self.assertEqual(q['params'], step['params'], 'sent exactly the plan\'s parameters')
+            self.assertEqual(q['params'], self.reveal(step['params'], values or secrets or {}),
+                             'sent exactly the plan\'s parameters')
         return sent
 
-    def undo(self, fake, case):
+    def undo(self, fake, case, secrets=None):
         fake.clear_requests()
         for line in case['undo']:
-            self.sh(fake, line)
+            self.sh(fake, line, secrets)
         undone = self.writes(fake)
         self.assertEqual([q['params'] for q in undone],
-                         [s['undo']['params'] for s in reversed(case['plan']) if s.get('undo')])
+                         [self.reveal(s['undo']['params'], secrets or {})
+                          for s in reversed(case['plan']) if s.get('undo')])
 
     def test_timeout_and_memory_change_applies_exactly_and_undoes(self):
         with fake_aws('basic') as fake:
@@ -126,14 +142,20 @@ class FixRenderCliTest(CliTestCase):
         with fake_aws('basic') as fake:
             case = self.plans(fake)['environment_and_tracing_with_shell_characters']
             self.assertIn("--description='-from runbook'\\''s fix'", case['commands'][0])
-            self.apply(fake, case)
+            # Environment values are never printed: the command names shell variables.
+            self.assertNotIn('DEBUG', case['commands'][0])
+            self.assertNotIn('orders', json.dumps(case))
+            self.assertIn('"${GREETING:?not shown: export GREETING first}"', case['commands'][0])
+            # JSON string content, as the command puts the value inside a JSON string.
+            wanted = {'LOG_LEVEL': 'DEBUG', 'GREETING': 'it\'s a "test" of $HOME & `id`',
+                      'MULTI': 'line one\nline two'}
+            secrets = {k: json.dumps(v)[1:-1] for k, v in wanted.items()}
+            self.apply(fake, case, secrets, wanted)
             cfg = self.config(fake)
-            self.assertEqual(cfg['Environment']['Variables'], {
-                'LOG_LEVEL': 'DEBUG', 'GREETING': 'it\'s a "test" of $HOME & `id`',
-                'MULTI': 'line one\nline two'})
+            self.assertEqual(cfg['Environment']['Variables'], wanted)
             self.assertEqual(cfg['TracingConfig'], {'Mode': 'PassThrough'})
             self.assertEqual(cfg['Description'], "-from runbook's fix")
-            self.undo(fake, case)
+            self.undo(fake, case, {'LOG_LEVEL': 'INFO', 'TABLE_NAME': 'orders'})
             cfg = self.config(fake)
             self.assertEqual(cfg['Environment']['Variables'],
                              {'LOG_LEVEL': 'INFO', 'TABLE_NAME': 'orders'})

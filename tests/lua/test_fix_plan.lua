@@ -121,6 +121,21 @@ t.test("normalize_renders_commands_then_given_text_and_keeps_plan_and_verify", f
   t.eq(json.decode(text).plan[1].read.operation, GFC)
 end)
 
+t.test("normalize_keeps_secrets_out_of_the_copy_and_sendable_gives_them_back", function()
+  local p = { call("lambda", UFC,
+    { FunctionName = "f", Environment = { Variables = { API_KEY = "s3cr3t" } } },
+    { before = { Environment = { Variables = { API_KEY = "old-secret" } } } }) }
+  local fix = plan.normalize({ plan = p })
+  local text = assert(json.encode(fix))
+  t.ok(not text:find("s3cr3t", 1, true) and not text:find("old-secret", 1, true), text)
+  t.eq(fix.plan[1].params.Environment.Variables.API_KEY, { ["$secret"] = "API_KEY" })
+  t.eq(plan.sendable(fix.plan), p)
+  t.eq(plan.sendable(p), p)
+  local back = json.decode(text)
+  t.eq(plan.validate(back.plan), true, "a redacted plan still validates")
+  t.eq(require("fix.render").commands(back.plan), fix.commands)
+end)
+
 t.test("normalize_keeps_a_fix_without_a_plan_as_given", function()
   local fix = plan.normalize({ explain = "move the function out of the VPC",
     commands = "aws ec2 describe-vpcs",

@@ -132,20 +132,43 @@ t.test("structures_lists_and_maps_render_as_compact_json_in_key_order", function
   local line = cmd("lambda", UFC, {
     FunctionName = "f",
     VpcConfig = { SubnetIds = { "subnet-2", "subnet-1" }, SecurityGroupIds = {} },
-    Environment = { Variables = { ZED = "1", ALPHA = "two words" } },
     TracingConfig = { Mode = "Active" },
     Layers = {},
   })
   t.eq(line, "aws lambda update-function-configuration --function-name f"
-    .. " --environment '{\"Variables\":{\"ALPHA\":\"two words\",\"ZED\":\"1\"}}'"
     .. " --layers '[]' --tracing-config '{\"Mode\":\"Active\"}'"
     .. " --vpc-config '{\"SecurityGroupIds\":[],\"SubnetIds\":[\"subnet-2\",\"subnet-1\"]}'")
+  t.eq(cmd("lambda", "UpdateAlias", { FunctionName = "f", Name = "live",
+    RoutingConfig = { AdditionalVersionWeights = { ["7"] = 0.1, ["10"] = 0.25 } } }),
+    "aws lambda update-alias --function-name f --name live"
+    .. " --routing-config '{\"AdditionalVersionWeights\":{\"10\":0.25,\"7\":0.1}}'")
+end)
+
+t.test("sensitive_values_are_never_printed_and_stop_the_shell_when_unset", function()
+  local step = plan.call("lambda", UFC, { FunctionName = "f",
+    Environment = { Variables = { ZED = "1", API_KEY = "s3cr3t", ["odd-name"] = "x" } } })
+  local line = render.command(step)
+  t.eq(line, "aws lambda update-function-configuration --function-name f --environment"
+    .. " '{\"Variables\":{\"API_KEY\":\"'\"${API_KEY:?not shown: export API_KEY first}\"'\","
+    .. "\"ZED\":\"'\"${ZED:?not shown: export ZED first}\"'\","
+    .. "\"odd-name\":\"'\"${ODD_NAME:?not shown: export ODD_NAME first}\"'\"}}'")
+  t.ok(not line:find("s3cr3t", 1, true), "the secret is not in the command")
+  local word = line:match("%-%-environment (.*)$")
+  local p = assert(io.popen("API_KEY=k ZED=z ODD_NAME=o; printf %s " .. word))
+  t.eq(json.decode(p:read("a")), { Variables = { API_KEY = "k", ZED = "z", ["odd-name"] = "o" } })
+  p:close()
+  p = assert(io.popen("(printf %s " .. word .. ") 2>&1; echo \" rc=$?\""))
+  local out = p:read("a")
+  t.contains(out, "API_KEY: not shown: export API_KEY first")
+  t.ok(not out:find("rc=0", 1, true), "the shell stops")
+  p:close()
+  t.contains(render.command(step, nil, nil, { show_secrets = true }), '\"API_KEY\":\"s3cr3t\"')
 end)
 
 t.test("json_in_an_option_keeps_quotes_dollars_and_newlines_exactly", function()
   local value = "it's \"$HOME\"\nline2"
-  local line = cmd("lambda", UFC, { FunctionName = "f",
-    Environment = { Variables = { V = value } } })
+  local line = render.command(plan.call("lambda", UFC, { FunctionName = "f",
+    Environment = { Variables = { V = value } } }), nil, nil, { show_secrets = true })
   local shell = line:match("^aws lambda update%-function%-configuration %-%-function%-name f"
     .. " %-%-environment (.*)$")
   local p = assert(io.popen("printf '%s' " .. shell))
