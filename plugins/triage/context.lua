@@ -12,6 +12,7 @@ local aws = require("runbook.aws")
 local core = require("runbook.core")
 local evidence = require("triage.evidence")
 local finding = require("triage.finding")
+local plan = require("fix.plan")
 local runbook = require("runbook")
 local text = require("lib.text")
 
@@ -229,19 +230,27 @@ local function caller_of(msg)
   return nil, nil, who
 end
 
+-- The inline policy that grants the operator `action` on `resource`, as a plan step (with
+-- its undo), for a user or a role: nil when the message names neither.
+local function grant_plan(kind, who, action, resource)
+  if not kind then return nil end
+  local name = "runbook-triage-" .. action:gsub("[^%w]", "-")
+  local Kind = kind == "user" and "User" or "Role"
+  local target = { [Kind .. "Name"] = who, PolicyName = name }
+  local params = { [Kind .. "Name"] = who, PolicyName = name, PolicyDocument = {
+    Version = "2012-10-17",
+    Statement = { { Effect = "Allow", Action = action, Resource = resource } } } }
+  return { plan.call("iam", "Put" .. Kind .. "Policy", params, {
+    after = { PolicyName = name },
+    undo = { service = "iam", operation = "Delete" .. Kind .. "Policy", params = target },
+  }) }
+end
+
 local function denied_finding(err, what)
   local action = M.iam_action(err, what) or "the permission named in the message"
   local msg = err.message or ""
   local resource = msg:match("on resource: (%S+)") or "*"
   local kind, who, caller = caller_of(msg)
-  local doc = ('{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"%s",'
-    .. '"Resource":"%s"}]}'):format(action, resource)
-  local commands = {}
-  if kind then
-    local policy_name = "runbook-triage-" .. action:gsub("[^%w]", "-")
-    commands[1] = ("aws iam put-%s-policy --%s-name %s --policy-name %s --policy-document '%s'")
-      :format(kind, kind, who, policy_name, doc)
-  end
   local lines = { ("%s: %s"):format(err.code, msg) }
   if err.request_id and err.request_id ~= "" then
     lines[2] = "request id " .. err.request_id
@@ -256,7 +265,7 @@ local function denied_finding(err, what)
     fix = {
       explain = ("grant %s to the identity that runs the triage (or use the AWS managed "
         .. "ReadOnlyAccess policy), then run the triage again"):format(action),
-      commands = commands,
+      plan = grant_plan(kind, who, action, resource),
       changes = ("allow %s on %s"):format(action, resource),
     },
     confidence = "high",

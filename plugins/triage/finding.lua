@@ -47,7 +47,7 @@ local function normalize_fix(fix, level)
   if fix == nil then return nil end
   if type(fix) == "string" then return { explain = str(fix), commands = {} } end
   if type(fix) ~= "table" then error("finding fix must be a table or a string", level + 1) end
-  local plan = fix.plan ~= nil and plan_module()
+  local plan = (fix.plan ~= nil or fix.verify ~= nil) and plan_module()
   if plan then
     local ok, out = pcall(plan.normalize, fix)
     if not ok then error(tostring(out):gsub("^[^:]+:%d+: ", ""), level + 1) end
