@@ -84,6 +84,17 @@ function M.sorted_keys(t)
   return keys
 end
 
+--- The keys of a {key = count} table, the most counted first, ties in key order:
+--- keys_by_count{ PutItem = 2, Query = 5 } -> { "Query", "PutItem" }.
+function M.keys_by_count(counts)
+  local keys = M.sorted_keys(counts)
+  table.sort(keys, function(a, b)
+    if counts[a] ~= counts[b] then return counts[a] > counts[b] end
+    return tostring(a) < tostring(b)
+  end)
+  return keys
+end
+
 --- A list as "a, b and c" (at most `max` items, then "and N more").
 function M.join(list, max)
   local n = #list

@@ -3,7 +3,11 @@ function's AWS SDK calls in boto3, JavaScript v3, Java v2 and Go v2 wording, gro
 the service that answered; retry settings by name only; no false alarm when healthy.
 
 Worlds: tests/worlds/unavailable.json (orders-writer, notify-fn, ledger-java,
-reconcile-go), throttle.json (image-resize-fn's S3 SlowDown), basic.json, healthy.json.
+reconcile-go, new-fn), throttle.json (image-resize-fn's S3 SlowDown), basic.json,
+healthy.json.
+
+The retry settings are advice, not a command: UpdateFunctionConfiguration's Environment
+replaces every variable, and a plan that merged them would have to show their values.
 """
 
 import json
@@ -14,19 +18,16 @@ import unittest
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, '..', 'cli'))
 
-from clitest import CliTestCase, fake_aws  # noqa: E402
+from clitest import StepTestCase, fake_aws  # noqa: E402
 
 
-class UnavailableStepTest(CliTestCase):
+class UnavailableStepTest(StepTestCase):
+
+    step = 'unavailable'
 
     def triage(self, world, function):
         with fake_aws(world) as fake:
-            r = self.rb(fake, 'triage.lua', function, '--steps', 'unavailable',
-                        '--format', 'json')
-        self.assertIn(r.code, (0, 1), repr(r))
-        steps = r.json()['steps']
-        self.assertEqual([s['id'] for s in steps], ['unavailable'], repr(r))
-        return r, steps[0]['findings']
+            return super().triage(fake, function)
 
     def by_service(self, findings):
         return {f['data']['service']: f for f in findings if f.get('data', {}).get('service')}
@@ -55,20 +56,19 @@ class UnavailableStepTest(CliTestCase):
         self.assertEqual(f['data']['codes'], {'ServiceUnavailable (503)': 12,
                                               'InternalServerError (500)': 3})
         self.assertEqual(f['data']['retries'], 4)
-        # backoff with jitter, as the guide shows; the env command merges, never prints
+        # backoff with jitter, as the guide shows; the retry settings are advice naming
+        # the existing variables (never their values), not a command or a plan
         fix = f['fix']
         self.assertIn('exponential backoff and jitter', fix['explain'])
         self.assertIn("Config(retries={'max_attempts': 5, 'mode': 'adaptive'})", fix['explain'])
-        self.assertEqual(len(fix['commands']), 1)
-        cmd = fix['commands'][0]
-        self.assertTrue(cmd.startswith('aws lambda get-function-configuration --function-name '
-                                       'orders-writer --query '), cmd)
-        self.assertIn('"AWS_RETRY_MODE": "adaptive", "AWS_MAX_ATTEMPTS": "5"', cmd)
-        self.assertIn('aws lambda update-function-configuration --function-name orders-writer '
-                      '--environment file://', cmd)
+        self.assertIn('set AWS_RETRY_MODE=adaptive and AWS_MAX_ATTEMPTS=5 where the function is '
+                      'deployed', fix['explain'])
+        self.assertEqual(fix['commands'], [])
+        self.assertNotIn('plan', fix)
         self.assertIn('replaces every variable', fix['changes'])
         self.assertIn('AUDIT_DELIVERY_STREAM, LOG_LEVEL, TABLE_NAME', fix['changes'])
         self.assertNotIn('orders-audit', r.out)  # a variable's value never appears
+        self.assertNotIn('/tmp/', r.out)
 
         g = got['firehose']
         self.assertEqual(g['severity'], 'warn')
@@ -88,7 +88,8 @@ class UnavailableStepTest(CliTestCase):
         self.assertIn('the SDK gave up after 3 attempts', ev)
         self.assertIn('retry settings in the configuration: AWS_RETRY_MODE and AWS_MAX_ATTEMPTS '
                       'set (values not shown)', ev)
-        self.assertRegex(ev, r'\tERROR\tInvoke Error \t\{"errorType":"InternalError"')
+        # a quoted line is its first line with tabs as spaces (lib.text.quote)
+        self.assertRegex(ev, r' ERROR Invoke Error  \{"errorType":"InternalError"')
         self.assertEqual(got['s3']['fix']['commands'], [])
         self.assertIn('already set', got['s3']['fix']['explain'])
         self.assertNotIn('hooks.slack.com', r.out)
@@ -115,6 +116,14 @@ class UnavailableStepTest(CliTestCase):
         r, findings = self.triage('throttle', 'image-resize-fn')
         f = self.by_service(findings)['s3']
         self.assertEqual(f['title'], 's3: 2 SDK calls failed with SlowDown (503) in the last 1h')
+
+    def test_unavailable_does_not_apply_to_a_function_that_never_logged(self):
+        r, findings = self.triage('unavailable', 'new-fn')
+        self.assertEqual(r.code, 0, repr(r))
+        self.assertEqual([f['severity'] for f in findings], ['skip'],
+                         json.dumps(findings, indent=1))
+        self.assertEqual(findings[0]['title'],
+                         'no log group /aws/lambda/new-fn: the function has not logged')
 
     def test_unavailable_healthy_functions_get_no_alarm(self):
         for world, function in (('basic', 'my-fn'), ('basic', 'vpc-fn'),
