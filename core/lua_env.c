@@ -94,6 +94,7 @@ static int env_setup(lua_State *L) {
   preload(L, "runbook.report", luaopen_runbook_report, NULL);
   preload(L, "runbook", NULL, "runbook");
   preload(L, "runbook.aws", NULL, "aws");
+  preload(L, "runbook.proxy_response", NULL, "proxy_response");
   set_package_path(L, o);
   set_global_module(L, "runbook", "runbook");
   set_global_module(L, "aws", "runbook.aws");

@@ -1,6 +1,6 @@
 --- `runbook check-response FILE|- [--api rest|http] [--payload 1.0|2.0]`: checks a
 -- handler's return value offline against API Gateway's Lambda proxy-integration rules
--- (plugins/triage/proxy_response.lua) and explains every violation on its own line.
+-- (core/lua/proxy_response.lua, embedded) and explains every violation on its own line.
 -- Default: REST API (payload 1.0). Exit codes: 0 valid, 1 violations, 2 usage.
 local json = require("runbook.json")
 
@@ -70,12 +70,7 @@ local function main(...)
     io.stdout:write(usage, "\n")
     return 0
   end
-  local ok, proxy = pcall(require, "triage.proxy_response")
-  if not ok then
-    io.stderr:write("runbook: cannot load the proxy response rules (plugins/triage): ",
-      tostring(proxy), "\n")
-    return 3
-  end
+  local proxy = require("runbook.proxy_response")
   local text, rerr = read_input(opts.file)
   if not text then return fail_usage(rerr) end
   local value, jerr = json.decode(text)
