@@ -54,6 +54,23 @@ static int client_configure_retries(rb_client *c, rb_error *err) {
   return rc;
 }
 
+/* The network, or the recording named by --replay (which also brings the run's time). */
+static int client_open_transport(rb_client *c, const char *replay_path, rb_error *err) {
+  if (replay_path) {
+    if (!(c->transport = rb_replay_open(replay_path, err)))
+      return -1;
+    c->offline = c->transport->offline;
+    c->run_time = c->transport->run_time;
+    return 0;
+  }
+  rb_http_options ho = {0, 0, client_getenv(c, "AWS_CA_BUNDLE")};
+  rb_http *h = rb_http_new(&ho, err);
+  if (!h || !(c->transport = rb_http_transport_new(h, err)))
+    return -1;
+  c->http = h;
+  return 0;
+}
+
 rb_client *rb_client_new(const rb_client_config *cfg, rb_error *err) {
   rb_client *c = calloc(1, sizeof *c);
   if (!c) {
@@ -75,14 +92,11 @@ rb_client *rb_client_new(const rb_client_config *cfg, rb_error *err) {
   c->rng =
       ((unsigned long long)client_wall_now() * 1000003ULL) ^ (unsigned long long)getpid();
   c->rng |= 1;
-  rb_http_options ho = {0, 0, client_getenv(c, "AWS_CA_BUNDLE")};
-  if (!(c->http = rb_http_new(&ho, err)))
+  if (client_open_transport(c, cfg->replay_path, err) != 0)
     goto fail;
   if (client_configure_retries(c, err) != 0)
     goto fail;
   if (c->record_path && !(c->recording = cJSON_CreateArray()))
-    goto fail;
-  if (cfg->replay_path && client_replay_load(c, cfg->replay_path, err) != 0)
     goto fail;
   return c;
 fail:
@@ -108,17 +122,12 @@ static void call_free(call *k) {
 void rb_client_free(rb_client *c) {
   if (!c)
     return;
-  rb_http_free(c->http); /* first: abandons transfers that point at calls */
+  rb_transport_free(c->transport); /* first: abandons attempts that point at calls */
   while (c->deliveries) {
     delivery *d = c->deliveries;
     c->deliveries = d->next;
     free(d->waiter);
     free(d);
-  }
-  while (c->replays) {
-    replay_pending *r = c->replays;
-    c->replays = r->next;
-    free(r);
   }
   while (c->calls) {
     call *k = c->calls;
@@ -127,7 +136,6 @@ void rb_client_free(rb_client *c) {
   }
   client_auth_free(c);
   cJSON_Delete(c->recording);
-  cJSON_Delete(c->replay);
   free(c->region);
   free(c->profile);
   free(c->endpoint_url);
@@ -205,7 +213,7 @@ static call *call_new(const char *service, const char *operation, const cJSON *p
     return NULL;
   k->service = rb_strdup(service);
   k->operation = rb_strdup(operation);
-  k->params = client_canonical_json(params);
+  k->params = rb_json_canonical(params);
   k->write = write;
   if (!k->service || !k->operation || !k->params) {
     call_free(k);
@@ -233,7 +241,7 @@ static int call_prepare(rb_client *c, call *k, const rb_client_target *to,
       client_error_kind(err, "setup");
     return -1;
   }
-  if (!c->replay && client_ensure_credentials(k->to, err) != 0)
+  if (!c->offline && client_ensure_credentials(k->to, err) != 0)
     return client_error_kind(err, "setup");
   if (!(k->key = call_key(k)))
     return rb_error_set(err, "OutOfMemory", "cannot queue %s %s: out of memory",
@@ -329,15 +337,9 @@ int rb_client_run_once(rb_client *c, long max_wait_ms) {
     if (until_due < max_wait_ms)
       max_wait_ms = until_due < 0 ? 0 : until_due;
   }
-  if (c->replays || c->deliveries)
+  if (c->deliveries)
     max_wait_ms = 0;
-  rb_http_run_once(c->http, max_wait_ms);
-  while (c->replays) {
-    replay_pending *r = c->replays;
-    c->replays = r->next;
-    client_replay_answer(c, r->call, r->exchange);
-    free(r);
-  }
+  rb_transport_run_once(c->transport, max_wait_ms);
   deliver_all(c);
   return rb_client_pending(c);
 }

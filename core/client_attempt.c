@@ -1,9 +1,10 @@
-/* client_attempt.c — one attempt of a call: sign, send (or replay), parse, then finish or
- * schedule a retry (see client_internal.h).
+/* client_attempt.c — one attempt of a call: sign, hand it to the transport, parse, then
+ * finish or schedule a retry (see client_internal.h).
  *
- * Uses sigv4.c, http.c, protocol.c and retry.c. Signing happens per attempt, so a retry
- * carries a fresh X-Amz-Date and any clock-skew correction learnt meanwhile. It must
- * never put a secret into a trace, a recording or an error message. */
+ * Uses sigv4.c, the transport (transport.h), protocol.c and retry.c. An offline
+ * transport (replay) needs no signature and no pacing. Signing happens per attempt, so a
+ * retry carries a fresh X-Amz-Date and any clock-skew correction learnt meanwhile. It
+ * must never put a secret into a trace, a recording or an error message. */
 #include "client_internal.h"
 #include "sigv4.h"
 
@@ -30,8 +31,8 @@ static int sign_headers(rb_client *c, const endpoint_entry *ep, const call *k,
       return rb_error_set(err, "OutOfMemory", "cannot build request headers");
   if (rb_headers_add(headers, "Host", ep->endpoint.host) != 0)
     return rb_error_set(err, "OutOfMemory", "cannot build request headers");
-  if (c->replay)
-    return 0; /* nothing goes on the wire, and replays need no credentials */
+  if (c->offline)
+    return 0; /* nothing goes on the wire, and a replay has no credentials */
   rb_sigv4_request sr = {k->req.method,    path,           k->req.query.data, headers,
                          k->req.body.data, k->req.body.len};
   const rb_credentials *cr = &k->to->set->creds;
@@ -83,24 +84,12 @@ static void attempt_start(rb_client *c, call *k) {
   }
   client_trace_request(c, k, k->req.method, url.data, &headers, k->req.body.data,
                        k->req.body.len);
-  if (c->replay) {
-    const cJSON *exchange = client_replay_find(c, k, &err);
-    replay_pending *r = exchange ? calloc(1, sizeof *r) : NULL;
-    if (!r) {
-      if (exchange)
-        rb_error_set(&err, "OutOfMemory", "cannot replay %s %s", k->service,
-                     k->operation);
-      attempt_fail_now(c, k, &err);
-      goto done;
-    }
-    r->call = k;
-    r->exchange = exchange;
-    r->next = c->replays;
-    c->replays = r;
-  } else if (rb_http_start(c->http, k->req.method, url.data, &headers, k->req.body.data,
-                           k->req.body.len, 0, on_http_done, k, &err) != 0) {
+  rb_transport_request q = {k->req.method,    url.data,        &headers,
+                            k->req.body.data, k->req.body.len, 0,
+                            k->service,       k->operation,    k->params,
+                            k->to->region,    k->to->set->id,  k->attempt};
+  if (rb_transport_start(c->transport, &q, on_http_done, k, &err) != 0)
     attempt_fail_now(c, k, &err);
-  }
 done:
   rb_headers_free(&headers);
   rb_buf_free(&url);
@@ -114,7 +103,7 @@ void client_start_due_attempts(rb_client *c) {
       continue;
     /* Adaptive mode: the rate limiter hands out the send token at once and says how long
      * to wait; after the wait the attempt goes without asking again. */
-    if (!k->send_token && !c->replay) {
+    if (!k->send_token && !c->offline) {
       double wait = rb_retry_before_send(&k->to->retry, now);
       k->send_token = 1;
       if (wait > 0) {
@@ -138,7 +127,7 @@ double client_next_due(const rb_client *c) {
 static void schedule_retry(rb_client *c, call *k, double delay) {
   c->stats.retries++;
   k->state = CALL_WAITING;
-  k->not_before = client_wall_now() + (c->replay ? 0 : delay);
+  k->not_before = client_wall_now() + (c->offline ? 0 : delay);
 }
 
 void client_attempt_done(rb_client *c, call *k, int status, rb_headers *headers,

@@ -34,6 +34,9 @@ static int env_http(void *ud, const char *method, const char *url,
                     rb_error *err) {
   rb_client *c = ((target *)ud)->client;
   rb_http_response resp;
+  if (!c->http)
+    return rb_error_set(err, "Offline", "cannot reach '%s': the run replays a recording",
+                        url);
   if (rb_http_fetch(c->http, method, url, headers, NULL, 0, timeout_ms, &resp, err) != 0)
     return -1;
   *status = resp.status;
@@ -82,6 +85,10 @@ static int env_sts(void *ud, const char *operation, const cJSON *params,
   rb_http_response resp = {0};
   int rc = -1;
   const endpoint_entry *ep = client_endpoint(t, "sts", err);
+  if (!t->client->http) {
+    rb_error_set(err, "Offline", "cannot call STS: the run replays a recording");
+    goto done;
+  }
   if (!ep || rb_protocol_build("sts", operation, params, &req, err) != 0)
     goto done;
   if (sts_sign(t, ep, &req, source, &headers, err) != 0)
@@ -129,10 +136,8 @@ int client_resolve_region(rb_client *c, rb_error *err) {
   if ((!r || !*r) &&
       rb_config_get(&env, c->profile, "region", &profile_region, NULL) == 1)
     r = profile_region.data;
-  if ((!r || !*r) && c->replay) {
-    const cJSON *rr = cJSON_GetObjectItemCaseSensitive(c->replay, "region");
-    r = cJSON_IsString(rr) ? rr->valuestring : NULL;
-  }
+  if (!r || !*r)
+    r = c->transport->region; /* a replay's recorded region */
   if (r && *r)
     c->region = rb_strdup(r);
   rb_buf_free(&profile_region);

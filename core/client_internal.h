@@ -4,8 +4,10 @@
  * client_attempt.c one HTTP attempt: sign, send, parse, retry or finish
  * client_auth.c    credential sets, (set, region) targets, the run's region, endpoints,
  *                  credentials (and the blocking STS call they need)
- * client_record.c  --record / --replay and the --debug trace, all with secrets redacted
- */
+ * client_record.c  --record and the --debug trace (observers), with secrets redacted
+ *
+ * Attempts are answered by a transport (transport.h): http.c over the network, or
+ * replay.c from a recording. */
 #ifndef RB_CLIENT_INTERNAL_H
 #define RB_CLIENT_INTERNAL_H
 
@@ -13,8 +15,10 @@
 #include "credentials.h"
 #include "endpoint.h"
 #include "http.h"
+#include "json_canon.h"
 #include "protocol.h"
 #include "retry.h"
+#include "transport.h"
 
 typedef struct waiter {
   rb_call_done_fn done;
@@ -85,12 +89,6 @@ typedef struct delivery {
   struct delivery *next;
 } delivery;
 
-typedef struct replay_pending {
-  call *call;
-  const cJSON *exchange;
-  struct replay_pending *next;
-} replay_pending;
-
 struct rb_client {
   rb_client_config cfg;
   char *region;        /* --region until resolved, then the run's default region */
@@ -98,7 +96,9 @@ struct rb_client {
   char *profile;
   char *endpoint_url;
   char *record_path;
-  rb_http *http;
+  rb_transport *transport; /* answers the attempts */
+  rb_http *http;           /* for credential endpoints and STS; NULL when offline */
+  int offline;             /* the transport replays: no credentials, signing, pacing */
   rb_retry_config retry_cfg;
   unsigned long long rng;
   int writes_allowed;
@@ -107,9 +107,7 @@ struct rb_client {
   call *calls;
   delivery *deliveries, **deliveries_tail;
   cJSON *recording;   /* array of exchanges, when recording */
-  cJSON *replay;      /* the loaded recording, when replaying */
   long long run_time; /* the run's reference clock: fixed, recorded, replayed */
-  replay_pending *replays;
   rb_client_stats stats;
 };
 
@@ -136,9 +134,6 @@ const endpoint_entry *client_endpoint(target *t, const char *service, rb_error *
 void client_auth_free(rb_client *c);
 
 /* client_record.c */
-int client_replay_load(rb_client *c, const char *path, rb_error *err);
-const cJSON *client_replay_find(rb_client *c, const call *k, rb_error *err);
-void client_replay_answer(rb_client *c, call *k, const cJSON *exchange);
 void client_record_exchange(rb_client *c, const call *k, int status,
                             const rb_headers *resp_headers, const char *body,
                             size_t body_len, const rb_error *transport_err);
@@ -148,6 +143,5 @@ void client_trace_request(rb_client *c, const call *k, const char *method,
 void client_trace_response(rb_client *c, const call *k, int status,
                            const rb_headers *headers, const char *body, size_t body_len,
                            const rb_error *err);
-char *client_canonical_json(const cJSON *params);
 
 #endif

@@ -1,4 +1,4 @@
-/* client_record.c — --record, --replay and the --debug trace.
+/* client_record.c — --record and the --debug trace: observers of every attempt.
  *
  * A recording is one JSON document (format described in docs/recording.md):
  *   {"format": "runbook-recording", "version": 1, "run_time": <epoch s>, "region": "...",
@@ -9,7 +9,7 @@
  * "role:<arn>") say where the call went; an exchange without them (an older recording)
  * went to the document's region with the default set. Exchanges are sorted by service,
  * operation, canonical parameters, region, credential set and attempt, so the same run
- * gives the same file whatever order the concurrent calls finished in. Replay answers
+ * gives the same file whatever order the concurrent calls finished in. replay.c answers
  * each attempt of each call from the exchange with the same key.
  *
  * Uses cJSON. It must never write a secret: request headers are not recorded at all, and
@@ -18,7 +18,6 @@
  */
 #include "client_internal.h"
 
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,51 +25,6 @@
 #include <unistd.h>
 
 #define REDACTED "[redacted]"
-
-/* ---- canonical JSON: keys sorted at every level, no spaces ---- */
-
-static int compare_names(const void *a, const void *b) {
-  return strcmp((*(const cJSON *const *)a)->string, (*(const cJSON *const *)b)->string);
-}
-
-static cJSON *sorted_copy(const cJSON *item) {
-  if (!cJSON_IsObject(item) && !cJSON_IsArray(item))
-    return cJSON_Duplicate(item, 1);
-  int n = cJSON_GetArraySize(item);
-  const cJSON **kids = calloc(n ? (size_t)n : 1, sizeof *kids);
-  cJSON *out = cJSON_IsObject(item) ? cJSON_CreateObject() : cJSON_CreateArray();
-  if (!kids || !out)
-    goto fail;
-  int i = 0;
-  for (const cJSON *k = item->child; k; k = k->next)
-    kids[i++] = k;
-  if (cJSON_IsObject(item))
-    qsort(kids, (size_t)n, sizeof *kids, compare_names);
-  for (i = 0; i < n; i++) {
-    cJSON *copy = sorted_copy(kids[i]);
-    if (!copy)
-      goto fail;
-    if (cJSON_IsObject(item))
-      cJSON_AddItemToObject(out, kids[i]->string, copy);
-    else
-      cJSON_AddItemToArray(out, copy);
-  }
-  free(kids);
-  return out;
-fail:
-  free(kids);
-  cJSON_Delete(out);
-  return NULL;
-}
-
-char *client_canonical_json(const cJSON *params) {
-  if (!params)
-    return rb_strdup("{}");
-  cJSON *sorted = sorted_copy(params);
-  char *s = sorted ? cJSON_PrintUnformatted(sorted) : NULL;
-  cJSON_Delete(sorted);
-  return s;
-}
 
 /* ---- redaction ---- */
 
@@ -231,8 +185,8 @@ static int compare_exchanges(const void *a, const void *b) {
     if (d)
       return d;
   }
-  char *px = client_canonical_json(cJSON_GetObjectItem(x, "params"));
-  char *py = client_canonical_json(cJSON_GetObjectItem(y, "params"));
+  char *px = rb_json_canonical(cJSON_GetObjectItem(x, "params"));
+  char *py = rb_json_canonical(cJSON_GetObjectItem(y, "params"));
   int d = strcmp(px ? px : "", py ? py : "");
   free(px);
   free(py);
@@ -291,94 +245,4 @@ int rb_client_save_recording(rb_client *c, rb_error *err) {
     return rb_error_set(err, "RecordFailed", "cannot write recording '%s'",
                         c->record_path);
   return 0;
-}
-
-/* ---- replay ---- */
-
-int client_replay_load(rb_client *c, const char *path, rb_error *err) {
-  FILE *f = fopen(path, "rb");
-  if (!f)
-    return rb_error_set(err, "ReplayFailed", "cannot open recording '%s'", path);
-  rb_buf b = RB_BUF_INIT;
-  char chunk[65536];
-  size_t n;
-  while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-    rb_buf_append(&b, chunk, n);
-  fclose(f);
-  c->replay = b.data ? cJSON_Parse(b.data) : NULL;
-  rb_buf_free(&b);
-  const cJSON *fmt = cJSON_GetObjectItemCaseSensitive(c->replay, "format");
-  const cJSON *t = cJSON_GetObjectItemCaseSensitive(c->replay, "run_time");
-  if (!cJSON_IsString(fmt) || strcmp(fmt->valuestring, "runbook-recording") != 0 ||
-      !cJSON_IsNumber(t) || !(fabs(t->valuedouble) <= 9007199254740992.0) /* 2^53 */ ||
-      !cJSON_IsArray(cJSON_GetObjectItem(c->replay, "exchanges")))
-    return rb_error_set(err, "ReplayFailed",
-                        "'%s' is not a runbook recording: record one with --record FILE",
-                        path);
-  c->run_time = (long long)t->valuedouble;
-  const char *doc_region = string_field(c->replay, "region", "");
-  for (cJSON *x = cJSON_GetObjectItem(c->replay, "exchanges")->child; x; x = x->next) {
-    const cJSON *s = cJSON_GetObjectItem(x, "service"),
-                *o = cJSON_GetObjectItem(x, "operation");
-    char *p = client_canonical_json(cJSON_GetObjectItem(x, "params"));
-    rb_buf key = RB_BUF_INIT;
-    if (cJSON_IsString(s) && cJSON_IsString(o) && p)
-      rb_buf_printf(&key, "%s\n%s\n%s %s %s", string_field(x, "region", doc_region),
-                    string_field(x, "credentials", "default"), s->valuestring,
-                    o->valuestring, p);
-    free(p);
-    cJSON_AddStringToObject(x, "_key", key.data ? key.data : "");
-    rb_buf_free(&key);
-  }
-  return 0;
-}
-
-const cJSON *client_replay_find(rb_client *c, const call *k, rb_error *err) {
-  rb_buf want = RB_BUF_INIT;
-  rb_buf_printf(&want, "%s\n%s\n%s %s %s", k->to->region, k->to->set->id, k->service,
-                k->operation, k->params);
-  for (const cJSON *x = cJSON_GetObjectItem(c->replay, "exchanges")->child;
-       x && want.data; x = x->next) {
-    const cJSON *a = cJSON_GetObjectItem(x, "attempt");
-    /* NULL when the file brought a "_key" of its own that is not a string */
-    const char *key = cJSON_GetStringValue(cJSON_GetObjectItem(x, "_key"));
-    if (key && strcmp(key, want.data) == 0 && cJSON_IsNumber(a) &&
-        a->valueint == k->attempt) {
-      rb_buf_free(&want);
-      return x;
-    }
-  }
-  rb_buf_free(&want);
-  rb_error_set(err, "ReplayMiss",
-               "the recording has no answer for %s %s in %s with credentials %s "
-               "(attempt %d): re-record the run",
-               k->service, k->operation, k->to->region, k->to->set->id, k->attempt);
-  return NULL;
-}
-
-void client_replay_answer(rb_client *c, call *k, const cJSON *x) {
-  const cJSON *e = cJSON_GetObjectItem(x, "error");
-  if (e) {
-    rb_error te;
-    const cJSON *code = cJSON_GetObjectItem(e, "code"),
-                *msg = cJSON_GetObjectItem(e, "message");
-    rb_error_set(&te, cJSON_IsString(code) ? code->valuestring : "ConnectionError", "%s",
-                 cJSON_IsString(msg) ? msg->valuestring : "recorded transport failure");
-    client_attempt_done(c, k, 0, NULL, NULL, 0, &te);
-    return;
-  }
-  const cJSON *r = cJSON_GetObjectItem(x, "response");
-  const cJSON *st = cJSON_GetObjectItem(r, "status"),
-              *body = cJSON_GetObjectItem(r, "body");
-  rb_headers h = RB_HEADERS_INIT;
-  for (const cJSON *hd = cJSON_GetObjectItem(r, "headers")
-                             ? cJSON_GetObjectItem(r, "headers")->child
-                             : NULL;
-       hd; hd = hd->next)
-    if (cJSON_IsString(hd))
-      rb_headers_add(&h, hd->string, hd->valuestring);
-  const char *b = cJSON_IsString(body) ? body->valuestring : "";
-  client_attempt_done(c, k, cJSON_IsNumber(st) ? st->valueint : 0, &h, b, strlen(b),
-                      NULL);
-  rb_headers_free(&h);
 }

@@ -1,11 +1,13 @@
 /* http.c — HTTP transport over one libcurl multi handle (see http.h).
  *
- * Uses libcurl, and interrupt.h so a blocking fetch stops on Ctrl-C. It knows nothing of
+ * Also the network implementation of transport.h. Uses libcurl, and interrupt.h so a
+ * blocking fetch stops on Ctrl-C. It knows nothing of
  * AWS: it sends the method, URL, headers and body it is given and hands back status,
  * headers and body. It must never follow redirects, never turn off certificate checks,
  * and never log a header (Authorization passes through here). */
 #include "http.h"
 #include "interrupt.h"
+#include "transport.h"
 
 #include <curl/curl.h>
 #include <stdlib.h>
@@ -353,4 +355,39 @@ void rb_http_free(rb_http *h) {
   curl_multi_cleanup(h->multi);
   free(h->ca_bundle);
   free(h);
+}
+
+/* ---- the network transport (transport.h) ---- */
+
+static int transport_start(void *self, const rb_transport_request *q,
+                           rb_http_done_fn done, void *ud, rb_error *err) {
+  return rb_http_start(self, q->method, q->url, q->headers, q->body, q->body_len,
+                       q->timeout_ms, done, ud, err);
+}
+
+static int transport_run_once(void *self, long max_wait_ms) {
+  return rb_http_run_once(self, max_wait_ms);
+}
+
+static void transport_cancel(void *self, void *ud) {
+  abandon(self, ud);
+}
+
+static void transport_free(void *self) {
+  rb_http_free(self);
+}
+
+static const rb_transport_ops http_ops = {"http", transport_start, transport_run_once,
+                                          transport_cancel, transport_free};
+
+rb_transport *rb_http_transport_new(rb_http *h, rb_error *err) {
+  rb_transport *t = calloc(1, sizeof *t);
+  if (!t) {
+    rb_http_free(h);
+    rb_error_set(err, "OutOfMemory", "cannot start the HTTP transport: out of memory");
+    return NULL;
+  }
+  t->ops = &http_ops;
+  t->self = h;
+  return t;
 }
