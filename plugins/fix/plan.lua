@@ -258,6 +258,74 @@ function M.validate(p, verify)
   return true
 end
 
+-- The value at a dotted path ("TracingConfig.Mode", "Layers.1.Arn") of a reply.
+local function at_path(reply, path)
+  local v = reply
+  for part in tostring(path):gmatch("[^.]+") do
+    if type(v) ~= "table" then return nil end
+    local key = math.tointeger(tonumber(part))
+    local x = v[part]
+    if x == nil and key then x = v[key] end
+    v = x
+  end
+  return v
+end
+M.at_path = at_path
+
+--- A copy of `value` (a step's params) with each reference replaced by the field it names
+--- in `outputs[step]` (the replies of the calls made so far). Raises when one is missing:
+--- the apply path must stop rather than send a half-filled request.
+function M.resolve(value, outputs)
+  local ref = model.ref_of(value)
+  if ref then
+    local reply = outputs[ref.step]
+    local v = reply and at_path(reply, ref.field)
+    if v == nil or v == json.null then
+      error(("step %d gave no '%s' for a later call"):format(ref.step, ref.field), 2)
+    end
+    return v
+  end
+  if type(value) ~= "table" or value == json.null then return value end
+  local out = {}
+  for k, v in pairs(value) do out[k] = M.resolve(v, outputs) end
+  return setmetatable(out, getmetatable(value))
+end
+
+local COMPARE = {
+  ["=="] = function(a, b) return a == b end,
+  ["~="] = function(a, b) return a ~= b end,
+  ["<"] = function(a, b) return a < b end,
+  ["<="] = function(a, b) return a <= b end,
+  [">"] = function(a, b) return a > b end,
+  [">="] = function(a, b) return a >= b end,
+}
+
+--- Evaluates a verify entry that has a `read` against that read's fresh `reply`: true, or
+--- false and what was seen ("Timeout is 3, wanted >= 6").
+function M.evaluate(check, reply)
+  local v = at_path(reply, check.path)
+  if v == json.null then v = nil end
+  local ok
+  if check.op == "present" then ok = v ~= nil
+  elseif check.op == "absent" then ok = v == nil
+  elseif check.op == "contains" then
+    ok = false
+    if type(v) == "string" then ok = v:find(tostring(check.value), 1, true) ~= nil
+    elseif type(v) == "table" then
+      for _, x in pairs(v) do if x == check.value then ok = true end end
+    end
+  elseif v ~= nil and type(v) == type(check.value) and (check.op == "==" or check.op == "~="
+      or type(v) == "number" or type(v) == "string") then
+    ok = COMPARE[check.op](v, check.value)
+  else
+    ok = check.op == "~=" and v ~= check.value
+  end
+  if ok then return true end
+  local seen = v == nil and "absent" or (type(v) == "table" and "a table" or tostring(v))
+  local want = check.value == nil and check.op or (check.op .. " " .. tostring(check.value))
+  return false, ("%s is %s, wanted %s"):format(check.path, seen, want)
+end
+
 -- A copy for JSON: lists (by the model, or sequences) marked as arrays so an empty one
 -- writes [], tables with other keys as objects; functions and metatables are dropped. A
 -- string the model marks sensitive (or found below such a node) becomes a secret marker

@@ -166,6 +166,28 @@ t.test("a_normalized_plan_round_trips_through_json_and_still_validates", functio
   t.eq(require("fix.render").commands(back.plan), fix.commands)
 end)
 
+t.test("resolve_fills_references_from_earlier_replies", function()
+  local params = { FunctionName = "f", FunctionVersion = plan.ref(1, "Version"),
+                   RoutingConfig = { AdditionalVersionWeights = { ["1"] = 0.5 } } }
+  t.eq(plan.resolve(params, { { Version = "7" } }), { FunctionName = "f", FunctionVersion = "7",
+    RoutingConfig = { AdditionalVersionWeights = { ["1"] = 0.5 } } })
+  t.raises(function() plan.resolve(params, { {} }) end, "step 1 gave no 'Version'")
+  t.eq(plan.resolve(plan.ref(1, "Configuration.Timeout"), { { Configuration = { Timeout = 9 } } }), 9)
+end)
+
+t.test("evaluate_checks_a_verify_entry_against_a_fresh_reply", function()
+  local reply = { Timeout = 10, TracingConfig = { Mode = "Active" }, Layers = { { Arn = "a" } } }
+  t.eq(plan.evaluate({ path = "Timeout", op = ">=", value = 6 }, reply), true)
+  t.eq({ plan.evaluate({ path = "Timeout", op = ">=", value = 60 }, reply) },
+    { false, "Timeout is 10, wanted >= 60" })
+  t.eq(plan.evaluate({ path = "TracingConfig.Mode", op = "==", value = "Active" }, reply), true)
+  t.eq(plan.evaluate({ path = "Layers.1.Arn", op = "present" }, reply), true)
+  t.eq({ plan.evaluate({ path = "DeadLetterConfig", op = "present" }, reply) },
+    { false, "DeadLetterConfig is absent, wanted present" })
+  t.eq(plan.evaluate({ path = "Timeout", op = ">", value = "5" }, reply), false, "no string/number mix")
+  t.eq(plan.evaluate({ path = "TracingConfig.Mode", op = "contains", value = "Act" }, reply), true)
+end)
+
 -- The builders ---------------------------------------------------------------------------
 
 local ok_actions, actions = pcall(require, "fix.actions")
