@@ -80,11 +80,17 @@ static void cloudwatch_is_an_alias_of_monitoring(void **state) {
 static void embedded_service_names_are_listed(void **state) {
   (void)state;
   size_t n = 0;
-  int lambda = 0;
-  for (; rb_model_service_name(n); n++)
+  int lambda = 0, quotas = 0;
+  for (; rb_model_service_name(n); n++) {
     lambda |= strcmp(rb_model_service_name(n), "lambda") == 0;
-  assert_int_equal(n, 8);
+    quotas |= strcmp(rb_model_service_name(n), "service-quotas") == 0;
+  }
+  assert_int_equal(n, 10);
   assert_true(lambda);
+  assert_true(quotas);
+  const rb_model *m = load("service-quotas");
+  assert_string_equal(rb_model_metadata(m)->endpoint_prefix, "servicequotas");
+  assert_int_equal(rb_model_is_write("sqs", "GetQueueAttributes", NULL), 0);
 }
 
 static void operation_has_method_uri_and_shapes(void **state) {
