@@ -14,6 +14,8 @@ local name = arg and arg[1] or "my-fn"
 local fn = { name = name }
 local cfg = assert(aws.lambda.GetFunctionConfiguration { FunctionName = name })
 local reserved = assert(aws.lambda.GetFunctionConcurrency { FunctionName = name })
+local provisioned = aws.lambda.GetProvisionedConcurrencyConfig { FunctionName = name, Qualifier = "live" }
+local layer = "arn:aws:lambda:us-east-1:123456789012:layer:common-utils:"
 
 local cases = {
   { name = "timeout_and_memory",
@@ -34,6 +36,11 @@ local cases = {
       TracingConfig = { Mode = "PassThrough" },
       Description = "-from runbook's fix",
     }) } },
+  { name = "provisioned_concurrency_on_an_alias",
+    plan = { actions.put_provisioned_concurrency(fn, "live", 3,
+      provisioned and provisioned.RequestedProvisionedConcurrentExecutions) } },
+  { name = "layers_as_a_json_list",
+    plan = { actions.update_configuration(fn, cfg, { Layers = { layer .. "5", layer .. "6" } }) } },
 }
 
 local out = {}
