@@ -60,8 +60,12 @@ function M.config(ctx)
   return nil, err
 end
 
-function M.policy(ctx)
-  local reply, err = read_or_absent(ctx, "GetPolicy", params(ctx), "no resource-based policy")
+--- ev.policy: the policy of ctx.qualifier; ev["policy:live"]: of that version or alias
+--- (an API that integrates an alias is allowed by the alias's own policy).
+function M.policy(ctx, _, qualifier)
+  local p = params(ctx, qualifier and { Qualifier = qualifier })
+  local reason = "no resource-based policy" .. (qualifier and (" for qualifier " .. qualifier) or "")
+  local reply, err = read_or_absent(ctx, "GetPolicy", p, reason)
   if not reply or reply.absent then return reply, err end
   local doc, problem = policy.parse_document(reply.Policy)
   if not doc then

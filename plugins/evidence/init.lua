@@ -70,4 +70,21 @@ provide("account_metric", "account_metric:NAME:STATISTIC, AWS/Lambda with no dim
 provide("apis", "the API Gateway REST and HTTP APIs that integrate the function",
   function(ctx) return apigw.integrations(ctx) end)
 
+-- "execution_log:API_ID/STAGE FILTER" -> the REST stage's execution-log events in the window
+-- that match the CloudWatch Logs filter pattern FILTER (the rest of the name, spaces kept).
+provide("execution_log", "execution_log:API_ID/STAGE FILTER, a REST API stage's execution log",
+  function(ctx, _, param)
+    local api_id, stage, filter = (param or ""):match("^([^/%s]+)/(%S+)%s+(.+)$")
+    if not api_id then
+      return nil, { code = "UnknownEvidence", kind = "usage",
+                    message = ("execution_log evidence is execution_log:API_ID/STAGE FILTER, "
+                      .. "not 'execution_log:%s'"):format(tostring(param)) }
+    end
+    local events, err = apigw.execution_log_events(ctx, api_id, stage, filter)
+    if events == false then
+      return evidence.absent("no log group " .. apigw.execution_log_group(api_id, stage))
+    end
+    return events, err
+  end)
+
 return evidence

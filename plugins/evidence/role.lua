@@ -98,16 +98,22 @@ function M.policies(ctx, role_name)
 end
 
 
---- The provider behind ev.role: the configuration's Role, its policies.
-function M.provider(ctx, ev)
-  local cfg = ev.config
-  if cfg.failed then return nil, cfg.failed end
-  if cfg.absent then return cfg end
-  local role_arn = cfg.Role
-  local name = arn.role_name(role_arn)
-  if not name then return evidence.absent("the function has no execution role") end
+--- The provider behind ev.role: the configuration's Role, its policies. ev["role:NAME"]
+--- reads another role the same way (the identity an access-denied line names).
+function M.provider(ctx, ev, other)
+  local role_arn, name
+  if other then
+    name = other
+  else
+    local cfg = ev.config
+    if cfg.failed then return nil, cfg.failed end
+    if cfg.absent then return cfg end
+    role_arn = cfg.Role
+    name = arn.role_name(role_arn)
+    if not name then return evidence.absent("the function has no execution role") end
+  end
   local out = M.policies(ctx, name)
-  out.name, out.arn = name, role_arn
+  out.name, out.arn = name, role_arn or (out.role and out.role.Arn)
   -- Every read failed: that is a failure of the evidence, not an empty role.
   if not out.role and #out.list == 0 and #out.errors > 0 then
     local first = out.errors[1].err

@@ -1,6 +1,7 @@
 """The forbidden step (403) through the real binary against fake-AWS worlds: the APIs
 integrated with the function against its resource policy, the function URL's public grant,
-the exact add-permission command, and no false alarm on healthy functions."""
+the fix as an AddPermission plan whose rendered command says what the hand-written one
+did, the same answers in the aws-cn partition, and no false alarm on healthy functions."""
 
 import copy
 import json
@@ -23,9 +24,30 @@ REST_FIX = ('aws lambda add-permission --function-name checkout-fn --statement-i
             '"arn:aws:execute-api:us-east-1:123456789012:w4x9k2m7pq/*/POST/checkout"')
 
 
+URL_FIX = ('aws lambda add-permission --function-name checkout-fn --statement-id '
+           'FunctionURLAllowPublicAccess --action lambda:InvokeFunctionUrl '
+           '--principal "*" --function-url-auth-type NONE')
+
+
 def load_world():
     with open(WORLD, encoding='utf-8') as fh:
         return json.load(fh)
+
+
+def same_command(test, rendered, written):
+    """The rendered command sends what the hand-written one did (same words to the shell)."""
+    test.assertEqual(shlex.split(rendered), shlex.split(written))
+
+
+def china(world):
+    """The same world in cn-north-1: every ARN in the aws-cn partition."""
+    text = json.dumps(world).replace('arn:aws:', 'arn:aws-cn:').replace('us-east-1', 'cn-north-1')
+    world = json.loads(text)
+    world['region'] = 'cn-north-1'
+    for name, fn in world['lambda']['functions'].items():
+        fn['configuration']['FunctionArn'] = \
+            'arn:aws-cn:lambda:cn-north-1:123456789012:function:' + name
+    return world
 
 
 class StepCase(StepTestCase):
@@ -43,7 +65,18 @@ class ForbiddenTest(StepCase):
         self.assertEqual(r.code, 1, repr(r))
         f = self.only(findings, 'fail', 'w4x9k2m7pq')
         self.assertIn('1 route without permission', f['title'])
-        self.assertEqual(f['fix']['commands'], [REST_FIX])
+        self.assertEqual(len(f['fix']['commands']), 1)
+        same_command(self, f['fix']['commands'][0], REST_FIX)
+        step, = f['fix']['plan']
+        self.assertEqual((step['service'], step['operation']), ('lambda', 'AddPermission'))
+        self.assertEqual(step['params'], {
+            'FunctionName': 'checkout-fn', 'StatementId': 'apigateway-w4x9k2m7pq',
+            'Action': 'lambda:InvokeFunction', 'Principal': 'apigateway.amazonaws.com',
+            'SourceArn': 'arn:aws:execute-api:us-east-1:123456789012:w4x9k2m7pq/*/POST/checkout'})
+        self.assertEqual(step['undo'], {'service': 'lambda', 'operation': 'RemovePermission',
+                                        'params': {'FunctionName': 'checkout-fn',
+                                                   'StatementId': 'apigateway-w4x9k2m7pq'}})
+        self.assertEqual(f['fix']['verify'][0]['step'], 'forbidden')
         self.assertEqual(f['confidence'], 'high')
         self.assertEqual(f['data']['source_arn'],
                          'arn:aws:execute-api:us-east-1:123456789012:w4x9k2m7pq/*/POST/checkout')
@@ -70,13 +103,14 @@ class ForbiddenTest(StepCase):
         self.assertIn('https://x7k2q9w4e5r6t8y1u3i5o7p9a2s4d6f8.lambda-url.us-east-1.on.aws/',
                       f['title'])
         self.assertIn('lambda:InvokeFunctionUrl', f['title'])
-        self.assertEqual(f['fix']['commands'][0],
-                         'aws lambda add-permission --function-name checkout-fn --statement-id '
-                         'FunctionURLAllowPublicAccess --action lambda:InvokeFunctionUrl '
-                         '--principal "*" --function-url-auth-type NONE')
+        same_command(self, f['fix']['commands'][0], URL_FIX)
+        self.assertEqual(f['fix']['plan'][0]['params']['FunctionUrlAuthType'], 'NONE')
         # created after October 2025: lambda:InvokeFunction is needed too
-        self.assertIn('--action lambda:InvokeFunction --principal "*" '
-                      '--invoked-via-function-url', f['fix']['commands'][1])
+        # (written by hand until the embedded lambda model has InvokedViaFunctionUrl)
+        same_command(self, f['fix']['commands'][1],
+                     'aws lambda add-permission --function-name checkout-fn --statement-id '
+                     'FunctionURLAllowInvokeAction --action lambda:InvokeFunction --principal "*" '
+                     '--invoked-via-function-url')
 
     def test_forbidden_function_url_with_aws_iam_auth_is_information(self):
         world = load_world()
@@ -97,11 +131,11 @@ class ForbiddenTest(StepCase):
         f = self.only(findings, 'fail', 'HTTP API shop-http-api (m3n4b5v6c7)')
         self.assertIn('no resource-based policy (GetPolicy: ResourceNotFoundException)',
                       '\n'.join(f['evidence']))
-        self.assertEqual(f['fix']['commands'][0],
-                         'aws lambda add-permission --function-name checkout-fn --statement-id '
-                         'apigateway-m3n4b5v6c7 --action lambda:InvokeFunction --principal '
-                         'apigateway.amazonaws.com --source-arn '
-                         '"arn:aws:execute-api:us-east-1:123456789012:m3n4b5v6c7/*/POST/cart"')
+        same_command(self, f['fix']['commands'][0],
+                     'aws lambda add-permission --function-name checkout-fn --statement-id '
+                     'apigateway-m3n4b5v6c7 --action lambda:InvokeFunction --principal '
+                     'apigateway.amazonaws.com --source-arn '
+                     '"arn:aws:execute-api:us-east-1:123456789012:m3n4b5v6c7/*/POST/cart"')
 
     def test_forbidden_any_method_needs_every_method_and_default_route_is_matched(self):
         world = load_world()
@@ -118,8 +152,8 @@ class ForbiddenTest(StepCase):
         with fake_aws(self.world_file(world)) as fake:
             _, findings = self.triage(fake, 'checkout-fn')
         f = self.only(findings, 'fail', 'w4x9k2m7pq')  # GET alone does not cover ANY
-        self.assertIn('"arn:aws:execute-api:us-east-1:123456789012:w4x9k2m7pq/*/*/checkout"',
-                      f['fix']['commands'][0])
+        self.assertEqual(f['fix']['plan'][0]['params']['SourceArn'],
+                         'arn:aws:execute-api:us-east-1:123456789012:w4x9k2m7pq/*/*/checkout')
         self.assertFalse([x for x in findings if 'm3n4b5v6c7' in x['title']], findings)
 
     def test_forbidden_is_ok_after_running_its_own_fix_command(self):
@@ -169,12 +203,63 @@ class ForbiddenTest(StepCase):
         self.assertFalse([f for f in findings if f['severity'] == 'ok'])
 
 
+    def test_forbidden_matches_source_arns_in_the_aws_cn_partition(self):
+        # A policy written for aws-cn must match the aws-cn ARN API Gateway invokes with:
+        # an "arn:aws:" ARN would find the healthy HTTP API unpermitted as well.
+        with fake_aws(self.world_file(china(load_world()))) as fake:
+            _, findings = self.triage(fake, 'checkout-fn')
+        f = self.only(findings, 'fail', 'w4x9k2m7pq')
+        source = 'arn:aws-cn:execute-api:cn-north-1:123456789012:w4x9k2m7pq/*/POST/checkout'
+        self.assertEqual(f['data']['source_arn'], source)
+        self.assertEqual(f['fix']['plan'][0]['params']['SourceArn'], source)
+        self.assertIn('arn:aws-cn:execute-api:cn-north-1:123456789012:w4x9k2m7pq/prod/POST/checkout',
+                      f['evidence'][1])
+        self.assertFalse([x for x in findings if 'm3n4b5v6c7' in x['title']], findings)
+        with fake_aws(self.world_file(china(load_world()))) as fake:
+            _, findings = self.triage(fake, 'orders-fn')
+        self.only(findings, 'ok', 'API Gateway may invoke orders-fn: 1 of 1 API permitted')
+
+    def test_forbidden_removes_the_deny_statement_before_granting(self):
+        world = load_world()
+        world['lambda']['functions']['checkout-fn']['policy']['Statement'].append(
+            {'Sid': 'DenyShopApi', 'Effect': 'Deny',
+             'Principal': {'Service': 'apigateway.amazonaws.com'},
+             'Action': 'lambda:InvokeFunction',
+             'Resource': 'arn:aws:lambda:us-east-1:123456789012:function:checkout-fn',
+             'Condition': {'ArnLike': {'AWS:SourceArn':
+                                       'arn:aws:execute-api:us-east-1:123456789012:w4x9k2m7pq/*'}}})
+        with fake_aws(self.world_file(world)) as fake:
+            _, findings = self.triage(fake, 'checkout-fn')
+        f = self.only(findings, 'fail', 'w4x9k2m7pq')
+        self.assertIn('explicit Deny: ', '\n'.join(f['evidence']))
+        remove, add = f['fix']['plan']
+        self.assertEqual((remove['operation'], remove['params']),
+                         ('RemovePermission', {'FunctionName': 'checkout-fn',
+                                               'StatementId': 'DenyShopApi'}))
+        self.assertIsNone(remove.get('undo'))  # AddPermission cannot write a Deny back
+        self.assertEqual(add['operation'], 'AddPermission')
+        same_command(self, f['fix']['commands'][0],
+                     'aws lambda remove-permission --function-name checkout-fn '
+                     '--statement-id DenyShopApi')
+
+    def test_forbidden_does_not_apply_without_an_api_or_a_function_url(self):
+        world = load_world()
+        del world['lambda']['functions']['checkout-fn']['url_configs']
+        del world['apigateway']
+        del world['apigatewayv2']
+        with fake_aws(self.world_file(world)) as fake:
+            r, findings = self.triage(fake, 'checkout-fn')
+        self.assertEqual(r.code, 0, repr(r))
+        self.assertEqual([(f['severity'], f['title']) for f in findings],
+                         [('skip', 'no API Gateway API or function URL invokes checkout-fn')])
+
+
 class PolicyMatchingTest(CliTestCase):
-    """triage.iam's IAM wildcard rules, which decide whether a SourceArn matches."""
+    """lib.policy's IAM wildcard rules, which decide whether a SourceArn matches."""
 
     def test_iam_wildcards_match_as_iam_does(self):
         script = self.write('match.lua', r'''
-local iam = require("triage.iam")
+local iam = require("lib.policy")
 local cases = {
   { "arn:aws:execute-api:us-east-1:1:abc/*/*/orders", "arn:aws:execute-api:us-east-1:1:abc/prod/GET/orders", true },
   { "arn:aws:execute-api:us-east-1:1:abc/*/*/orders", "arn:aws:execute-api:us-east-1:1:abc/prod/GET/orders/7", false },
