@@ -7,7 +7,9 @@
  * key, session token or web identity token into any message, and wipes every copy. */
 #include "credentials_int.h"
 
-#include <ctype.h>
+#include "awstime.h"
+
+#include <math.h>
 #include <openssl/crypto.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -106,77 +108,17 @@ int rb_cred_error_wrap(rb_error *err, const char *code, const char *fmt, ...) {
 }
 
 void rb_cred_format_time(long long t, char out[32]) {
-  time_t tt = (time_t)t;
-  struct tm tm;
-  if (!gmtime_r(&tt, &tm) || strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+  if (rb_time_format_iso8601((double)t, 0, out, 32) != 0)
     snprintf(out, 32, "%lld", t);
 }
 
 /* ---- timestamps ---- */
 
-static int take_digits(const char **s, int n, int *out) {
-  int v = 0;
-  for (int i = 0; i < n; i++) {
-    if (!isdigit((unsigned char)(*s)[i]))
-      return -1;
-    v = v * 10 + ((*s)[i] - '0');
-  }
-  *s += n;
-  *out = v;
-  return 0;
-}
-
-static int take_char(const char **s, const char *allowed) {
-  if (**s == '\0' || !strchr(allowed, **s))
-    return -1;
-  (*s)++;
-  return 0;
-}
-
-/* "Z", "+hh:mm" or "-hh:mm" → seconds east of UTC in *off. */
-static int take_offset(const char **p, long *off) {
-  *off = 0;
-  if (take_char(p, "Zz") == 0)
-    return 0;
-  int sign = **p == '-' ? -1 : 1, oh, om;
-  if (take_char(p, "+-") != 0 || take_digits(p, 2, &oh) != 0 || take_char(p, ":") != 0 ||
-      take_digits(p, 2, &om) != 0 || oh > 23 || om > 59)
-    return -1;
-  *off = sign * (oh * 3600L + om * 60L);
-  return 0;
-}
-
 int rb_credentials_parse_time(const char *s, long long *out) {
-  const char *p = s;
-  int y, mo, d, h, mi, sec;
-  long off;
-  if (!s || take_digits(&p, 4, &y) || take_char(&p, "-") || take_digits(&p, 2, &mo) ||
-      take_char(&p, "-") || take_digits(&p, 2, &d) || take_char(&p, "Tt ") ||
-      take_digits(&p, 2, &h) || take_char(&p, ":") || take_digits(&p, 2, &mi) ||
-      take_char(&p, ":") || take_digits(&p, 2, &sec))
+  double t;
+  if (rb_time_parse_iso8601(s, 1, &t) != 0)
     return -1;
-  if (*p == '.') {
-    p++;
-    if (!isdigit((unsigned char)*p))
-      return -1;
-    while (isdigit((unsigned char)*p))
-      p++;
-  }
-  if (take_offset(&p, &off) != 0 || *p != '\0')
-    return -1;
-  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60)
-    return -1;
-  struct tm tm = {0};
-  tm.tm_year = y - 1900;
-  tm.tm_mon = mo - 1;
-  tm.tm_mday = d;
-  tm.tm_hour = h;
-  tm.tm_min = mi;
-  tm.tm_sec = sec;
-  time_t t = timegm(&tm);
-  if (t == (time_t)-1 || tm.tm_mday != d) /* timegm normalises 2026-02-30 to March */
-    return -1;
-  *out = (long long)t - off;
+  *out = (long long)floor(t); /* fractions of a second do not matter for expiry */
   return 0;
 }
 

@@ -2,14 +2,17 @@
  * adaptive rate limiter and clock-skew correction (see retry.h for the rules and their
  * sources).
  *
- * Uses libc and libm only. Time and randomness come in as arguments, so every decision is
- * reproducible in tests. It must never sleep, read a clock, allocate or print: the event
- * loop owns waiting, and err is only read (rb_retry_mark is the one writer).
+ * Uses libc, libm and awstime.c (HTTP dates). Time and randomness come in as arguments,
+ * so every decision is reproducible in tests. It must never sleep, read a clock, allocate
+ * or print: the event loop owns waiting, and err is only read (rb_retry_mark is the one
+ * writer).
  *
  * The floating-point formulas are written one operation per statement where botocore's
  * results must be matched bit for bit: a compiler may otherwise fuse a*b+c into one
  * rounding (FMA contraction) and drift from Python's arithmetic. */
 #include "retry.h"
+
+#include "awstime.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -368,130 +371,11 @@ void rb_retry_on_success(rb_retry_state *s, int quota_cost_of_this_request) {
 
 /* ---- clock skew ---- */
 
-static int match_name(const char **p, const char *const *names, size_t len) {
-  for (int i = 0; names[i]; i++) {
-    if (strncmp(*p, names[i], len) == 0) {
-      *p += len;
-      return i;
-    }
-  }
-  return -1;
-}
-
-static const char *const months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul",
-                                     "Aug", "Sep", "Oct", "Nov", "Dec", NULL};
-static const char *const wdays[] = {"Mon", "Tue", "Wed", "Thu",
-                                    "Fri", "Sat", "Sun", NULL};
-static const char *const long_wdays[] = {"Monday", "Tuesday",  "Wednesday", "Thursday",
-                                         "Friday", "Saturday", "Sunday",    NULL};
-
-/* Reads exactly `n` digits (n <= 4). */
-static int digits(const char **p, int n, int *out) {
-  int v = 0;
-  for (int i = 0; i < n; i++) {
-    char c = (*p)[i];
-    if (c < '0' || c > '9')
-      return -1;
-    v = v * 10 + (c - '0');
-  }
-  *p += n;
-  *out = v;
-  return 0;
-}
-
-static int lit(const char **p, const char *s) {
-  size_t n = strlen(s);
-  if (strncmp(*p, s, n) != 0)
-    return -1;
-  *p += n;
-  return 0;
-}
-
-/* "HH:MM:SS" */
-static int parse_clock(const char **p, int *h, int *m, int *s) {
-  if (digits(p, 2, h) || lit(p, ":") || digits(p, 2, m) || lit(p, ":") || digits(p, 2, s))
-    return -1;
-  return *h > 23 || *m > 59 || *s > 60 ? -1 : 0;
-}
-
-/* Days since 1970-01-01 of a Gregorian date (Howard Hinnant's days_from_civil). */
-static long long days_from_civil(long long y, int m, int d) {
-  y -= m <= 2;
-  long long era = (y >= 0 ? y : y - 399) / 400;
-  long long yoe = y - era * 400;
-  long long doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  long long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + doe - 719468;
-}
-
-static int days_in_month(int y, int m) {
-  static const int dim[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-  return m == 2 && leap ? 29 : dim[m - 1];
-}
-
-typedef struct http_time {
-  int year, mon, day, hour, min, sec;
-} http_time;
-
-/* "Sun, 06 Nov 1994 08:49:37 GMT" (IMF-fixdate) */
-static int parse_imf(const char *p, http_time *t) {
-  int mon;
-  if (match_name(&p, wdays, 3) < 0 || lit(&p, ", ") || digits(&p, 2, &t->day) ||
-      lit(&p, " ") || (mon = match_name(&p, months, 3)) < 0 || lit(&p, " ") ||
-      digits(&p, 4, &t->year) || lit(&p, " ") ||
-      parse_clock(&p, &t->hour, &t->min, &t->sec) || lit(&p, " GMT") || *p)
-    return -1;
-  t->mon = mon + 1;
-  return 0;
-}
-
-/* "Sunday, 06-Nov-94 08:49:37 GMT" (RFC 850; a two-digit year below 70 is 20xx) */
-static int parse_rfc850(const char *p, http_time *t) {
-  int mon, wd = -1;
-  for (int i = 0; long_wdays[i] && wd < 0; i++)
-    if (lit(&p, long_wdays[i]) == 0)
-      wd = i;
-  if (wd < 0 || lit(&p, ", ") || digits(&p, 2, &t->day) || lit(&p, "-") ||
-      (mon = match_name(&p, months, 3)) < 0 || lit(&p, "-") || digits(&p, 2, &t->year) ||
-      lit(&p, " ") || parse_clock(&p, &t->hour, &t->min, &t->sec) || lit(&p, " GMT") ||
-      *p)
-    return -1;
-  t->mon = mon + 1;
-  t->year += t->year < 70 ? 2000 : 1900;
-  return 0;
-}
-
-/* "Sun Nov  6 08:49:37 1994" (asctime) */
-static int parse_asctime(const char *p, http_time *t) {
-  int mon;
-  if (match_name(&p, wdays, 3) < 0 || lit(&p, " ") ||
-      (mon = match_name(&p, months, 3)) < 0 || lit(&p, " "))
-    return -1;
-  if (*p == ' ') {
-    p++;
-    if (digits(&p, 1, &t->day))
-      return -1;
-  } else if (digits(&p, 2, &t->day)) {
-    return -1;
-  }
-  if (lit(&p, " ") || parse_clock(&p, &t->hour, &t->min, &t->sec) || lit(&p, " ") ||
-      digits(&p, 4, &t->year) || *p)
-    return -1;
-  t->mon = mon + 1;
-  return 0;
-}
-
 int rb_clock_skew_from_date(const char *http_date, long long local_now,
                             long long *skew_seconds) {
-  http_time t = {0};
-  if (!http_date || (parse_imf(http_date, &t) && parse_rfc850(http_date, &t) &&
-                     parse_asctime(http_date, &t)))
+  long long secs;
+  if (rb_time_parse_http_date(http_date, &secs) != 0)
     return -1;
-  if (t.day < 1 || t.day > days_in_month(t.year, t.mon))
-    return -1;
-  long long secs = days_from_civil(t.year, t.mon, t.day) * 86400 + t.hour * 3600LL +
-                   t.min * 60LL + t.sec;
   *skew_seconds = secs - local_now;
   return 0;
 }

@@ -1,15 +1,19 @@
-/* fuzz_http_date.c — fuzzes the timestamp parsers: the HTTP Date header
- * (rb_clock_skew_from_date, and the clock-skew correction built on it in retry.c) and
- * the ISO 8601 times of credential documents (rb_credentials_parse_time).
+/* fuzz_http_date.c — fuzzes the timestamp parsers of awstime.c: the HTTP Date header
+ * (rb_clock_skew_from_date, and the clock-skew correction built on it in retry.c), the
+ * ISO 8601 times of credential documents (rb_credentials_parse_time), the lenient ISO
+ * 8601 and epoch forms of protocol timestamps.
  *
  * Input: the text of one date, used as is (an embedded NUL ends it, as it would any
  * header value). Checks that a parsed HTTP date gives the same skew against two clocks
  * a known distance apart, and that an accepted ISO time reads back the same after being
- * printed as "YYYY-MM-DDTHH:MM:SSZ". Never writes anything. */
+ * printed as "YYYY-MM-DDTHH:MM:SSZ" (to the microsecond for the lenient form). Never
+ * writes anything. */
+#include "awstime.h"
 #include "credentials.h"
 #include "fuzz_util.h"
 #include "retry.h"
 
+#include <math.h>
 #include <string.h>
 #include <time.h>
 
@@ -51,6 +55,16 @@ static void iso_time(const char *s) {
   check(rb_credentials_parse_time(again, &t2) == 0 && t2 == t);
 }
 
+static void protocol_time(const char *s) {
+  double t, again;
+  char text[64];
+  (void)rb_time_parse_epoch(s, &t);
+  if (rb_time_parse_iso8601(s, 0, &t) != 0 || !(t >= 0 && t < 253402300800.0))
+    return; /* years that do not print as four digits */
+  check(rb_time_format_iso8601(t, 1, text, sizeof text) == 0);
+  check(rb_time_parse_iso8601(text, 1, &again) == 0 && fabs(again - t) <= 1e-6);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   char *s = malloc(size + 1);
   if (!s)
@@ -59,6 +73,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   s[size] = '\0';
   http_date(s);
   iso_time(s);
+  protocol_time(s);
   free(s);
   return 0;
 }
