@@ -1,58 +1,15 @@
 /* client_attempt.c — one attempt of a call: sign, hand it to the transport, parse, then
  * finish or schedule a retry (see client_internal.h).
  *
- * Uses sigv4.c, the transport (transport.h), protocol.c and retry.c. An offline
- * transport (replay) needs no signature and no pacing. Signing happens per attempt, so a
- * retry carries a fresh X-Amz-Date and any clock-skew correction learnt meanwhile. It
- * must never put a secret into a trace, a recording or an error message. */
+ * Uses client_sign.c (SigV4), the transport (transport.h), protocol.c and retry.c. An
+ * offline transport (replay) needs no signature and no pacing. Signing happens per
+ * attempt, so a retry carries a fresh X-Amz-Date and any clock-skew correction learnt
+ * meanwhile. It must never put a secret into a trace, a recording or an error message. */
 #include "client_internal.h"
-#include "sigv4.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static int build_url(const endpoint_entry *ep, const call *k, rb_buf *url, rb_buf *path) {
-  if (rb_buf_puts(path, ep->endpoint.base_path) != 0 ||
-      rb_buf_puts(path, k->req.path.data ? k->req.path.data : "/") != 0)
-    return -1;
-  if (rb_buf_printf(url, "%s%s", ep->endpoint.url, path->data) != 0)
-    return -1;
-  if (k->req.query.len && rb_buf_printf(url, "?%s", k->req.query.data) != 0)
-    return -1;
-  return 0;
-}
-
-static int sign_headers(rb_client *c, const endpoint_entry *ep, const call *k,
-                        const char *path, rb_headers *headers, rb_error *err) {
-  for (size_t i = 0; i < k->req.headers.count; i++)
-    if (rb_headers_add(headers, k->req.headers.items[i].name,
-                       k->req.headers.items[i].value))
-      return rb_error_set(err, "OutOfMemory", "cannot build request headers");
-  if (rb_headers_add(headers, "Host", ep->endpoint.host) != 0)
-    return rb_error_set(err, "OutOfMemory", "cannot build request headers");
-  if (c->offline)
-    return 0; /* nothing goes on the wire, and a replay has no credentials */
-  rb_sigv4_request sr = {k->req.method,    path,           k->req.query.data, headers,
-                         k->req.body.data, k->req.body.len};
-  const rb_credentials *cr = &k->to->set->creds;
-  rb_sigv4_credentials sc = {cr->access_key_id, cr->secret_access_key, cr->session_token};
-  rb_sigv4_params sp = {0};
-  sp.region = ep->endpoint.signing_region;
-  sp.service = ep->signing_name;
-  sp.time = (long long)client_wall_now() + k->to->clock_skew;
-  sp.normalize_path = 1;
-  sp.double_encode = 1;
-  rb_sigv4_result res = {0};
-  int rc = rb_sigv4_sign(&sr, &sc, &sp, &res, err);
-  for (size_t i = 0; rc == 0 && i < res.add_headers.count; i++)
-    rc = rb_headers_add(headers, res.add_headers.items[i].name,
-                        res.add_headers.items[i].value);
-  rb_sigv4_result_free(&res);
-  if (rc == 0)
-    rc = rb_headers_add(headers, "User-Agent", "runbook/" RB_VERSION);
-  return rc;
-}
 
 static void on_http_done(void *ud, rb_http_response *resp, const rb_error *err) {
   call *k = ud;
@@ -75,8 +32,9 @@ static void attempt_start(rb_client *c, call *k) {
   const endpoint_entry *ep = client_endpoint(k->to, k->service, &err);
   rb_buf url = RB_BUF_INIT, path = RB_BUF_INIT;
   rb_headers headers = RB_HEADERS_INIT;
-  if (!ep || build_url(ep, k, &url, &path) != 0 ||
-      sign_headers(c, ep, k, path.data, &headers, &err) != 0) {
+  if (!ep || client_build_url(ep, &k->req, &url, &path) != 0 ||
+      client_sign(ep, &k->req, path.data, c->offline ? NULL : &k->to->set->creds,
+                  k->to->clock_skew, &headers, &err) != 0) {
     if (!err.code[0])
       rb_error_set(&err, "OutOfMemory", "cannot build %s %s", k->service, k->operation);
     attempt_fail_now(c, k, &err);

@@ -10,7 +10,6 @@
  */
 #include "client_internal.h"
 #include "model.h"
-#include "sigv4.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,33 +46,6 @@ static int env_http(void *ud, const char *method, const char *url,
   return 0;
 }
 
-static int sts_sign(target *t, const endpoint_entry *ep, const rb_proto_request *req,
-                    const rb_credentials *source, rb_headers *headers, rb_error *err) {
-  for (size_t i = 0; i < req->headers.count; i++)
-    if (rb_headers_add(headers, req->headers.items[i].name, req->headers.items[i].value))
-      return rb_error_set(err, "OutOfMemory", "cannot build the STS request");
-  if (rb_headers_add(headers, "Host", ep->endpoint.host) != 0)
-    return rb_error_set(err, "OutOfMemory", "cannot build the STS request");
-  if (!source) /* AssumeRoleWithWebIdentity is an unsigned call */
-    return 0;
-  rb_sigv4_request sr = {req->method, req->path.data, req->query.data,
-                         headers,     req->body.data, req->body.len};
-  rb_sigv4_credentials sc = {source->access_key_id, source->secret_access_key,
-                             source->session_token};
-  rb_sigv4_params sp = {0};
-  sp.region = ep->endpoint.signing_region;
-  sp.service = ep->signing_name;
-  sp.time = (long long)client_wall_now() + t->clock_skew;
-  sp.normalize_path = sp.double_encode = 1;
-  rb_sigv4_result res = {0};
-  int rc = rb_sigv4_sign(&sr, &sc, &sp, &res, err);
-  for (size_t i = 0; rc == 0 && i < res.add_headers.count; i++)
-    rc = rb_headers_add(headers, res.add_headers.items[i].name,
-                        res.add_headers.items[i].value);
-  rb_sigv4_result_free(&res);
-  return rc;
-}
-
 static int env_sts(void *ud, const char *operation, const cJSON *params,
                    const rb_credentials *source, const char *region, cJSON **out,
                    rb_error *err) {
@@ -81,7 +53,7 @@ static int env_sts(void *ud, const char *operation, const cJSON *params,
   (void)region; /* the target's region decides the STS endpoint */
   rb_proto_request req = {0};
   rb_headers headers = RB_HEADERS_INIT;
-  rb_buf url = RB_BUF_INIT;
+  rb_buf url = RB_BUF_INIT, path = RB_BUF_INIT;
   rb_http_response resp = {0};
   int rc = -1;
   const endpoint_entry *ep = client_endpoint(t, "sts", err);
@@ -91,10 +63,12 @@ static int env_sts(void *ud, const char *operation, const cJSON *params,
   }
   if (!ep || rb_protocol_build("sts", operation, params, &req, err) != 0)
     goto done;
-  if (sts_sign(t, ep, &req, source, &headers, err) != 0)
+  if (client_build_url(ep, &req, &url, &path) != 0) {
+    rb_error_set(err, "OutOfMemory", "cannot build the STS request");
     goto done;
-  if (rb_buf_printf(&url, "%s%s%s", ep->endpoint.url, ep->endpoint.base_path,
-                    req.path.data ? req.path.data : "/") != 0)
+  }
+  /* AssumeRoleWithWebIdentity goes unsigned (source is NULL) */
+  if (client_sign(ep, &req, path.data, source, t->clock_skew, &headers, err) != 0)
     goto done;
   if (rb_http_fetch(t->client->http, req.method, url.data, &headers, req.body.data,
                     req.body.len, 0, &resp, err) != 0)
@@ -106,6 +80,7 @@ done:
   rb_proto_request_free(&req);
   rb_headers_free(&headers);
   rb_buf_free(&url);
+  rb_buf_free(&path);
   return rc;
 }
 

@@ -4,6 +4,7 @@
  * client_attempt.c one HTTP attempt: sign, send, parse, retry or finish
  * client_auth.c    credential sets, (set, region) targets, the run's region, endpoints,
  *                  credentials (and the blocking STS call they need)
+ * client_sign.c    the URL and SigV4 headers of a request (calls and STS alike)
  * client_record.c  --record and the --debug trace (observers), with secrets redacted
  *
  * Attempts are answered by a transport (transport.h): http.c over the network, or
@@ -132,6 +133,15 @@ target *client_target(rb_client *c, const rb_client_target *to, rb_error *err);
 int client_ensure_credentials(target *t, rb_error *err);
 const endpoint_entry *client_endpoint(target *t, const char *service, rb_error *err);
 void client_auth_free(rb_client *c);
+
+/* client_sign.c */
+int client_build_url(const endpoint_entry *ep, const rb_proto_request *req, rb_buf *url,
+                     rb_buf *path);
+/* Headers for one request: the protocol's, Host, User-Agent and, when creds is not NULL,
+ * the SigV4 ones, signed at the wall clock plus `skew`. `out` is caller-owned. */
+int client_sign(const endpoint_entry *ep, const rb_proto_request *req, const char *path,
+                const rb_credentials *creds, long long skew, rb_headers *out,
+                rb_error *err);
 
 /* client_record.c */
 void client_record_exchange(rb_client *c, const call *k, int status,
