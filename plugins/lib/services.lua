@@ -177,15 +177,9 @@ end
 
 --- Every AWS endpoint host named in a log line (URLs, "Connect to HOST:443").
 function M.hosts_in(message)
-  local hosts, seen = {}, {}
-  for host in message:gmatch("([%w%.%-]+%.amazonaws%.com)") do
-    host = host:lower()
-    if not seen[host] then
-      seen[host] = true
-      hosts[#hosts + 1] = host
-    end
-  end
-  return hosts
+  local hosts = {}
+  for host in message:gmatch("([%w%.%-]+%.amazonaws%.com)") do hosts[#hosts + 1] = host:lower() end
+  return text.unique(hosts)
 end
 
 --- The services a log line shows an SDK calling: host names, boto3's "when calling the

@@ -6,417 +6,194 @@
 -- concurrency, the Throttles and ConcurrentExecutions metrics over the window and the
 -- event source mappings that feed it; then say which limit the peak reached and give the
 -- fixes in the guide's order: an SQS buffer with MaximumConcurrency, provisioned
--- concurrency, a limit increase. TooManyRequestsException lines in the function's own
--- logs are its calls to other services being throttled: a different problem, said so.
-local runbook = require("runbook")
-local logs = require("triage.logs")
-local metrics = require("triage.metrics")
-local stats = require("triage.stats")
+-- concurrency, a limit increase. Throttling codes in the function's own logs are its calls
+-- to other services being throttled: the unavailable step owns that cause; this step only
+-- says, in its verdict's evidence, that those lines are not Lambda throttling.
+--
+-- This file decides (which limit, how much to ask for); steps/throttle/findings.lua says
+-- it and builds the fix plans.
+local explain = require("steps.throttle.findings")
+local lib_arn = require("lib.arn")
+local metrics = require("evidence.metrics")
+local services = require("lib.services")
+local stats = require("lib.stats")
+local step = require("triage.step")
 
--- Service Quotas code of Lambda's "Concurrent executions" quota.
-local QUOTA_CODE = "L-B99A9384"
 -- Lambda keeps at least this many executions unreserved in every account.
 local MIN_UNRESERVED = 100
 -- Bounds of an SQS event source mapping's ScalingConfig.MaximumConcurrency.
 local SQS_MIN, SQS_MAX = 2, 1000
 
--- How the function's own SDK calls report being throttled by another service.
-local DOWNSTREAM = { "TooManyRequestsException", "Rate exceeded", "Rate Exceeded",
-                     "ThrottlingException", "ThrottledException", "SlowDown",
-                     "ProvisionedThroughputExceededException", "RequestLimitExceeded",
-                     "TransactionInProgressException" }
+-- The checks run() names, defined below the manifest.
+local checks = {}
 
-local fmt = stats.fmt_count
-
-local function account_peak(ctx)
-  -- The account-wide ConcurrentExecutions metric is the one without dimensions.
-  local series, err = metrics.series(ctx, "ConcurrentExecutions", "Maximum", { dimensions = {} })
-  if not series then return nil, err end
-  return series.max
-end
-
-local function gather(ctx)
-  local name = ctx.function_name
-  local calls = {
-    config = function() return ctx:config() end,
-    account = function() return ctx.aws.lambda.GetAccountSettings{} end,
-    reserved = function() return ctx.aws.lambda.GetFunctionConcurrency{ FunctionName = name } end,
-    provisioned = function()
-      return ctx.aws.collect("lambda", "ListProvisionedConcurrencyConfigs", { FunctionName = name })
-    end,
-    mappings = function()
-      return ctx.aws.collect("lambda", "ListEventSourceMappings", { FunctionName = name })
-    end,
-    aliases = function()
-      return ctx.aws.collect("lambda", "ListAliases", { FunctionName = name })
-    end,
-    throttles = function() return metrics.series(ctx, "Throttles", "Sum") end,
-    concurrency = function() return metrics.series(ctx, "ConcurrentExecutions", "Maximum") end,
-    invocations = function() return metrics.series(ctx, "Invocations", "Sum") end,
-    duration = function() return metrics.series(ctx, "Duration", "Average") end,
-    account_peak = function() return account_peak(ctx) end,
-    events = function() return logs.events(ctx) end,
-  }
-  return runbook.gather(calls)
-end
-
--- A finding's evidence line about each event source mapping, and the SQS ones.
-local function describe_mappings(mappings)
-  local lines, sqs = {}, {}
-  for _, m in ipairs(mappings or {}) do
-    local arn = m.EventSourceArn or "?"
-    if arn:find("^arn:aws[%w-]*:sqs:") then
-      local max = m.ScalingConfig and m.ScalingConfig.MaximumConcurrency
-      sqs[#sqs + 1] = m
-      lines[#lines + 1] = ("SQS event source %s (mapping %s, %s): %s"):format(arn, m.UUID,
-        m.State or "?", max and ("ScalingConfig.MaximumConcurrency " .. max)
-        or "no ScalingConfig.MaximumConcurrency: pollers scale up to 1,000 concurrent invokes")
-    elseif arn:find(":kinesis:") or arn:find(":dynamodb:") then
-      lines[#lines + 1] = ("stream event source %s (mapping %s): ParallelizationFactor %s, "
-        .. "BatchSize %s (concurrent invokes = shards x ParallelizationFactor)"):format(arn,
-        m.UUID, tostring(m.ParallelizationFactor or 1), tostring(m.BatchSize or "?"))
-    else
-      lines[#lines + 1] = ("event source %s (mapping %s, %s)"):format(arn, m.UUID, m.State or "?")
-    end
-  end
-  return lines, sqs
-end
-
-local function downstream_lines(events)
-  local hits = {}
-  for _, e in ipairs(events or {}) do
-    for _, word in ipairs(DOWNSTREAM) do
-      if e.message:find(word, 1, true) then
-        hits[#hits + 1] = e
-        break
-      end
-    end
-  end
-  return hits
-end
-
--- A log line for evidence: its first line, prefixed with the event time unless the
--- runtime already wrote one.
-local function quote(e)
-  local line = e.message:match("^[^\n]*"):gsub("%s+$", "")
-  if #line > 240 then line = line:sub(1, 237) .. "..." end
-  if line:find("^%d%d%d%d%-%d%d%-%d%dT") or line:find("^%[%u+%]%s+%d%d%d%d%-") then
-    return line
-  end
-  return e.iso .. " " .. line
-end
-
--- The alias provisioned concurrency goes on: the one asked about, else an existing one.
-local function alias_for(ctx, aliases)
-  if ctx.qualifier and not ctx.qualifier:match("^%d+$") and ctx.qualifier ~= "$LATEST" then
-    return ctx.qualifier
-  end
-  local first = aliases and aliases[1]
-  return first and first.Name or nil
-end
-
-local function ceil_to(n, step)
-  return math.ceil(n / step) * step
-end
-
--- Fix commands in the guide's order: SQS buffer, provisioned concurrency, limit increase.
-local function guide_fixes(ctx, f)
-  local name, cmds = ctx.function_name, {}
-  local explain = {}
-  if #f.sqs > 0 then
-    for _, m in ipairs(f.sqs) do
-      cmds[#cmds + 1] = ("aws lambda update-event-source-mapping --uuid %s --scaling-config "
-        .. "MaximumConcurrency=%d"):format(m.UUID, f.sqs_max)
-    end
-    explain[#explain + 1] = ("1) cap the SQS pollers at MaximumConcurrency %d so bursts wait "
-      .. "in the queue instead of being throttled"):format(f.sqs_max)
-  else
-    local queue = name .. "-buffer"
-    cmds[#cmds + 1] = ("aws sqs create-queue --queue-name %s"):format(queue)
-    cmds[#cmds + 1] = ("aws lambda create-event-source-mapping --function-name %s "
-      .. "--event-source-arn arn:aws:sqs:%s:%s:%s --scaling-config MaximumConcurrency=%d")
-      :format(name, ctx.region, f.account, queue, f.sqs_max)
-    explain[#explain + 1] = ("1) put an SQS queue in front (producers send to it instead of "
-      .. "invoking) and let Lambda poll it at MaximumConcurrency %d"):format(f.sqs_max)
-  end
-  if f.pc_n and f.pc_n > 0 then
-    if f.alias then
-      cmds[#cmds + 1] = ("aws lambda put-provisioned-concurrency-config --function-name %s "
-        .. "--qualifier %s --provisioned-concurrent-executions %d"):format(name, f.alias, f.pc_n)
-    else
-      cmds[#cmds + 1] = ("aws lambda publish-version --function-name %s"):format(name)
-      cmds[#cmds + 1] = ("aws lambda create-alias --function-name %s --name live "
-        .. "--function-version VERSION_FROM_PUBLISH"):format(name)
-      cmds[#cmds + 1] = ("aws lambda put-provisioned-concurrency-config --function-name %s "
-        .. "--qualifier live --provisioned-concurrent-executions %d"):format(name, f.pc_n)
-    end
-    explain[#explain + 1] = ("2) keep %d environments warm with provisioned concurrency on "
-      .. "%s (the observed peak of %s, within the unreserved pool)"):format(f.pc_n,
-      f.alias or "a new alias", fmt(f.peak or 0))
-  end
-  if f.quota then
-    cmds[#cmds + 1] = ("aws service-quotas request-service-quota-increase --service-code lambda "
-      .. "--quota-code %s --desired-value %d"):format(QUOTA_CODE, f.quota)
-    explain[#explain + 1] = ("3) ask for a concurrency limit of %s (Service Quotas; allow "
-      .. "48-72 hours)"):format(fmt(f.quota))
-  end
-  return cmds, "alternatives in the field guide's order of preference: "
-    .. table.concat(explain, "; ")
-end
-
-return {
+local M = step.define{
   id = "throttle",
   title = "Throttling",
   description = "Account and reserved concurrency against the Throttles and "
     .. "ConcurrentExecutions metrics, event sources, and what to change first",
   tags = { "capacity", "metrics", "concurrency" },
   args = {
-    near_limit = 0.9,      -- a peak at this share of a limit has reached it
-    warn_share = 0.8,      -- no throttles yet, but the peak is this close to a limit
-    headroom = 1.5,        -- recommended capacity = observed need x headroom
-    sqs_share = 0.5,       -- share of the unreserved pool an SQS buffer may use
-    reserve_default = 10,  -- reservation to propose when nothing ran to size one from
-    max_examples = 3,      -- log lines quoted per finding
+    near_limit = { default = 0.9, help = "a peak at this share of a limit has reached it" },
+    warn_share = { default = 0.8, help = "no throttles yet, but a peak this close to a limit "
+      .. "is a warning" },
+    headroom = { default = 1.5, help = "recommended capacity = observed need x headroom" },
+    sqs_share = { default = 0.5, help = "share of the unreserved pool an SQS buffer may use" },
+    reserve_default = { default = 10, help = "reservation to propose when nothing ran to "
+      .. "size one from" },
+    max_examples = { default = 3, help = "log lines quoted per finding" },
   },
-  run = function(ctx)
-    local a = ctx.args
-    local got, errs = gather(ctx)
-    local cfg = got.config
-    if not cfg then return ctx:error_from(errs.config, "GetFunctionConfiguration") end
-    if not got.throttles then return ctx:error_from(errs.throttles, "GetMetricStatistics") end
-    if not got.account then ctx:error_from(errs.account, "GetAccountSettings") end
-    if not got.reserved then ctx:error_from(errs.reserved, "GetFunctionConcurrency") end
-
-    local name, arn = ctx.function_name, cfg.FunctionArn
-    local account = ctx.account or (arn or ""):match("^arn:[%w-]+:lambda:[%w-]+:(%d+):")
-    local limit = got.account and got.account.AccountLimit or {}
-    local account_limit = limit.ConcurrentExecutions
-    local unreserved = limit.UnreservedConcurrentExecutions
-    local reserved = got.reserved and got.reserved.ReservedConcurrentExecutions
-    local throttled = got.throttles.total or 0
-    local peak_throttles = got.throttles.max or 0
-    local conc = got.concurrency
-    local peak = conc and conc.max
-    local invoked = got.invocations and got.invocations.total or 0
-    local period = got.throttles.period
-    local window = ctx.window.label or (ctx.window.seconds .. " s")
-    local series = { label = "Throttles", values = metrics.values(got.throttles) }
-    local map_lines, sqs = describe_mappings(got.mappings)
-    local alias = alias_for(ctx, got.aliases)
-
-    -- what was seen, common to every verdict
-    local evidence = {}
-    evidence[#evidence + 1] = ("Throttles (Sum) %s in the last %s, at most %s per %d s; "
-      .. "Invocations %s (%s of attempts throttled)"):format(fmt(throttled), window,
-      fmt(peak_throttles), period, fmt(invoked), stats.fmt_pct(throttled, throttled + invoked))
-    evidence[#evidence + 1] = ("ConcurrentExecutions (Maximum) of %s: peak %s"):format(name,
-      peak and fmt(peak) or "no datapoints")
-    if account_limit then
-      evidence[#evidence + 1] = ("GetAccountSettings: AccountLimit.ConcurrentExecutions %s, "
-        .. "UnreservedConcurrentExecutions %s%s"):format(fmt(account_limit), fmt(unreserved or 0),
-        got.account_peak and (", account-wide peak " .. fmt(got.account_peak)) or "")
-    end
-    evidence[#evidence + 1] = reserved and ("GetFunctionConcurrency %s: "
-      .. "ReservedConcurrentExecutions %d"):format(arn, reserved)
-      or ("GetFunctionConcurrency %s: no reserved concurrency (shares the unreserved pool)")
-      :format(arn)
-    for _, pc in ipairs(got.provisioned or {}) do
-      evidence[#evidence + 1] = ("provisioned concurrency on %s: %s requested, %s available, "
-        .. "status %s"):format(pc.FunctionArn or "?",
-        tostring(pc.RequestedProvisionedConcurrentExecutions),
-        tostring(pc.AvailableProvisionedConcurrentExecutions), pc.Status or "?")
-    end
-    for _, l in ipairs(map_lines) do evidence[#evidence + 1] = l end
-
-    local data = {
-      throttles = throttled, invocations = invoked, peak_concurrency = peak,
-      account_limit = account_limit, unreserved = unreserved, reserved = reserved,
-      account_peak = got.account_peak, series = series,
-    }
-    local room = (unreserved or 0) + (reserved or 0) - MIN_UNRESERVED
-    local function clamp(n)
-      n = math.max(1, math.ceil(n))
-      if room > 0 then n = math.min(n, room) end
-      return n
-    end
-    local fixes = {
-      sqs = sqs, peak = peak, alias = alias, account = account,
-      sqs_max = math.max(SQS_MIN, math.min(SQS_MAX, math.floor((unreserved or 200) * a.sqs_share))),
-    }
-    if reserved and reserved > 0 then
-      -- pollers beyond the reservation only produce throttles
-      fixes.sqs_max = math.max(SQS_MIN, math.min(fixes.sqs_max, reserved))
-      for _, m in ipairs(sqs) do
-        local max = m.ScalingConfig and m.ScalingConfig.MaximumConcurrency
-        if max and max > reserved then
-          evidence[#evidence + 1] = ("MaximumConcurrency %d of mapping %s exceeds the %d "
-            .. "reserved: the pollers invoke more often than the function may run")
-            :format(max, m.UUID, reserved)
-        end
-      end
-    end
-
-    if reserved == 0 then
-      -- Little's law: needed concurrency = arrival rate x duration.
-      local need, basis = a.reserve_default, "no invocation ran to size it from"
-      local durations = metrics.values(got.duration)
-      local avg_ms = #durations > 0 and stats.summary(durations).mean or nil
-      if avg_ms and peak_throttles > 0 then
-        need = math.ceil(peak_throttles / period * avg_ms / 1000 * a.headroom)
-        basis = ("%s throttled requests per %d s x %s average duration x %.1f headroom")
-          :format(fmt(peak_throttles), period, stats.fmt_ms(avg_ms), a.headroom)
-      end
-      need = clamp(need)
-      for _, m in ipairs(sqs) do
-        evidence[#evidence + 1] = ("messages from %s are received, throttled and returned to "
-          .. "the queue until they expire or reach the dead-letter queue"):format(m.EventSourceArn)
-      end
-      ctx:finding{
-        severity = "fail",
-        title = ("reserved concurrency is 0: every invocation is throttled (%s throttles in "
-          .. "the last %s)"):format(fmt(throttled), window),
-        evidence = evidence,
-        why = "a reserved concurrency of 0 stops the function: Lambda answers every synchronous "
-          .. "invoke with 429 TooManyRequestsException, retries asynchronous events and then "
-          .. "drops them, and event source mappings make no progress. It is often set on "
-          .. "purpose to switch a function off during an incident; if nobody meant it, "
-          .. "remove it",
-        fix = {
-          explain = ("remove the reservation so the function shares the account's unreserved "
-            .. "pool, or reserve a real number (%d: %s)"):format(need, basis),
-          commands = {
-            ("aws lambda delete-function-concurrency --function-name %s"):format(name),
-            ("aws lambda put-function-concurrency --function-name %s "
-              .. "--reserved-concurrent-executions %d"):format(name, need),
-          },
-          changes = ("ReservedConcurrentExecutions 0 -> none (the %s unreserved executions), "
-            .. "or 0 -> %d"):format(fmt(unreserved or 0), need),
-        },
-        confidence = "high",
-        data = data,
-      }
-    elseif throttled > 0 then
-      local cap, cap_name
-      if reserved and reserved > 0 then
-        cap, cap_name = reserved, "reserved concurrency"
-      else
-        cap, cap_name = unreserved or account_limit, "account's unreserved concurrency"
-      end
-      local seen = peak or 0
-      if not reserved and got.account_peak then seen = math.max(seen, got.account_peak) end
-      local at_limit = cap and seen >= cap * a.near_limit
-      -- provisioned concurrency cannot exceed a reservation, so it adds nothing at one
-      if not (reserved and reserved > 0) then fixes.pc_n = clamp(peak or 1) end
-      if not reserved and account_limit then
-        fixes.quota = ceil_to(math.max(account_limit * 2, seen * a.headroom), 100)
-      end
-      local cmds, explain = guide_fixes(ctx, fixes)
-      local title, why, changes
-      if at_limit and reserved then
-        -- demand the reservation turned away: the peak scaled by attempts per served invoke
-        local scale = invoked > 0 and (invoked + throttled) / invoked or 1
-        local raise = clamp(seen * scale * a.headroom)
-        table.insert(cmds, #sqs > 0 and 2 or 3, ("aws lambda put-function-concurrency "
-          .. "--function-name %s --reserved-concurrent-executions %d"):format(name, raise))
-        explain = explain .. ("; or raise the reservation to %d (peak %s x %.2f attempts per "
-          .. "served invoke x %.1f headroom)"):format(raise, fmt(seen), scale, a.headroom)
-        title = ("throttled at its reserved concurrency: peak %s of %d reserved, %s throttles "
-          .. "in the last %s"):format(fmt(seen), reserved, fmt(throttled), window)
-        why = "reserved concurrency is a ceiling as well as a guarantee: once the function "
-          .. "runs that many environments, every further invoke is rejected with 429 even "
-          .. "when the account has room. Provisioned concurrency cannot exceed it"
-        changes = ("ReservedConcurrentExecutions %d -> %d, or the same peak served from a "
-          .. "queue"):format(reserved, raise)
-      elseif at_limit then
-        title = ("account concurrency limit reached: peak %s of %s unreserved (limit %s), "
-          .. "%s throttles in the last %s"):format(fmt(seen), fmt(cap), fmt(account_limit or 0),
-          fmt(throttled), window)
-        why = "every function without a reservation shares the account's unreserved "
-          .. "concurrency in the region; when their sum reaches it, further invokes of any "
-          .. "of them are rejected with 429 TooManyRequestsException"
-        changes = ("bursts queue in SQS instead of failing; %d warm environments; account "
-          .. "limit %s -> %s"):format(fixes.pc_n, fmt(account_limit or 0), fmt(fixes.quota or 0))
-      else
-        title = ("%s throttles in the last %s while peak concurrency %s stayed below the %s "
-          .. "(%s)"):format(fmt(throttled), window, fmt(seen), cap_name, fmt(cap or 0))
-        why = "throttles below the limit come from bursts faster than Lambda's scaling rate "
-          .. "(1,000 new environments every 10 s per function) or spikes shorter than the "
-          .. "metric period; callers still see 429"
-        changes = "bursts are absorbed by a queue or by warm environments"
-      end
-      ctx:finding{
-        severity = at_limit and "fail" or "warn",
-        title = title,
-        evidence = evidence,
-        why = why,
-        fix = { explain = explain, commands = cmds, changes = changes },
-        confidence = at_limit and "high" or "medium",
-        data = data,
-      }
+  needs = { "config", "metric:Throttles:Sum", "?account", "?concurrency", "?provisioned",
+            "?mappings", "?aliases", "?metric:ConcurrentExecutions:Maximum",
+            "?metric:Invocations:Sum", "?metric:Duration:Average",
+            "?account_metric:ConcurrentExecutions:Maximum", "?events" },
+  run = function(ctx, ev)
+    local s = checks.picture(ctx, ev)
+    if s.reserved == 0 then
+      explain.reserved_zero(s, checks.size_reservation(s))
+    elseif s.throttled > 0 then
+      checks.throttled(s)
+    elseif checks.near_limit(s) then
+      explain.near_limit(s)
     else
-      local cap = reserved or unreserved
-      local seen = peak or 0
-      if cap and cap > 0 and seen >= cap * a.warn_share then
-        ctx:finding{
-          severity = "warn",
-          title = ("no throttles yet, but peak concurrency %s is %s of the %s %s")
-            :format(fmt(seen), stats.fmt_pct(seen, cap), fmt(cap),
-            reserved and "reserved" or "unreserved"),
-          evidence = evidence,
-          why = "the next burst above the limit is rejected with 429 TooManyRequestsException",
-          fix = {
-            explain = "add headroom before the next peak: queue bursts or raise the limit",
-            commands = (guide_fixes(ctx, fixes)),
-          },
-          confidence = "medium",
-          data = data,
-        }
-      else
-        ctx:finding{
-          severity = "ok",
-          title = peak and ("no throttles in the last %s (peak concurrency %s of %s %s)"):format(
-            window, fmt(seen), fmt(cap or 0), reserved and "reserved" or "unreserved")
-            or ("no throttles in the last %s (%s %s executions available)"):format(window,
-              fmt(cap or 0), reserved and "reserved" or "unreserved"),
-          evidence = evidence,
-          data = data,
-        }
-      end
+      explain.all_clear(s)
     end
-
-    for _, pc in ipairs(got.provisioned or {}) do
-      if pc.Status == "FAILED" then
-        ctx:finding{
-          severity = "warn",
-          title = ("provisioned concurrency on %s failed: %s"):format(pc.FunctionArn or name,
-            pc.StatusReason or "no reason given"),
-          evidence = { ("ListProvisionedConcurrencyConfigs: %s requested, %s allocated, "
-            .. "status FAILED"):format(tostring(pc.RequestedProvisionedConcurrentExecutions),
-            tostring(pc.AllocatedProvisionedConcurrentExecutions)) },
-          why = "the warm capacity the configuration promises does not exist",
-          confidence = "high",
-        }
-      end
-    end
-
-    local hits = downstream_lines(got.events)
-    if #hits > 0 then
-      local ev = { ("%d log lines show the function's own AWS calls throttled, first at %s, "
-        .. "last at %s"):format(#hits, hits[1].iso, hits[#hits].iso) }
-      for i = 1, math.min(a.max_examples, #hits) do
-        ev[#ev + 1] = quote(hits[i])
-      end
-      ctx:finding{
-        severity = "info",
-        title = ("%d throttling errors from the function's own downstream calls (not Lambda "
-          .. "throttling)"):format(#hits),
-        evidence = ev,
-        why = "these are other services (or another function) rejecting the function's "
-          .. "requests; Lambda concurrency settings do not change them. The unavailable step "
-          .. "groups them by service and covers retries with backoff",
-        confidence = "high",
-        data = { lines = #hits },
-      }
+    for _, pc in ipairs(s.provisioned) do
+      if pc.Status == "FAILED" then explain.provisioned_failed(s, pc) end
     end
   end,
 }
+
+-- Evidence that was read, or nil when it failed or is absent. A failed account or
+-- reservation read is reported (as the step always did) and the step goes on without it.
+local function read(ctx, ev, name, report)
+  local v = ev[name]
+  if v.failed and report then ctx:error_from(v.failed) end
+  if v.failed or v.absent then return nil end
+  return v
+end
+
+--- What was read, in one table: the limits, the metrics, the event sources, and the
+--- function's own downstream throttling lines.
+function checks.picture(ctx, ev)
+  local cfg = ev.config
+  local account = read(ctx, ev, "account", true)
+  local reservation = read(ctx, ev, "concurrency", true)
+  local limit = account and account.AccountLimit or {}
+  local throttles = ev["metric:Throttles:Sum"]
+  local conc = read(ctx, ev, "metric:ConcurrentExecutions:Maximum")
+  local invocations = read(ctx, ev, "metric:Invocations:Sum")
+  local account_peak = read(ctx, ev, "account_metric:ConcurrentExecutions:Maximum")
+  local s = {
+    ctx = ctx, a = ctx.args, name = ctx.function_name, arn = cfg.FunctionArn,
+    account = ctx.account or lib_arn.account(cfg.FunctionArn),
+    account_limit = limit.ConcurrentExecutions, unreserved = limit.UnreservedConcurrentExecutions,
+    reserved = reservation and reservation.reserved,
+    throttles = throttles, throttled = throttles.total or 0, peak_throttles = throttles.max or 0,
+    period = throttles.period, peak = conc and conc.max,
+    invoked = invocations and invocations.total or 0,
+    account_peak = account_peak and account_peak.max,
+    duration = read(ctx, ev, "metric:Duration:Average"),
+    provisioned = read(ctx, ev, "provisioned") or {},
+    mappings = read(ctx, ev, "mappings") or {},
+    alias = checks.alias_for(ctx, read(ctx, ev, "aliases")),
+    downstream = checks.downstream(read(ctx, ev, "events")),
+  }
+  s.sqs = {}
+  for _, m in ipairs(s.mappings) do
+    local source = lib_arn.parse(m.EventSourceArn)
+    if source and source.service == "sqs" then s.sqs[#s.sqs + 1] = m end
+  end
+  s.evidence = explain.evidence(s)
+  s.sizes = checks.guide_sizes(s)
+  return s
+end
+
+--- The alias provisioned concurrency goes on: the one asked about, else an existing one.
+function checks.alias_for(ctx, aliases)
+  local q = ctx.qualifier
+  if q and not q:match("^%d+$") and q ~= "$LATEST" then return q end
+  local first = aliases and aliases[1]
+  return first and first.Name or nil
+end
+
+--- The function's own calls that another service throttled (lib.services' family).
+function checks.downstream(events)
+  local hits = {}
+  for _, e in ipairs(events or {}) do
+    if services.throttling_in(e.message) then hits[#hits + 1] = e end
+  end
+  return hits
+end
+
+-- n rounded up to at least 1 and, when the pool is known, to what can be reserved
+-- without going under the account's minimum unreserved executions.
+local function clamp(s, n)
+  local room = (s.unreserved or 0) + (s.reserved or 0) - MIN_UNRESERVED
+  n = math.max(1, math.ceil(n))
+  if room > 0 then n = math.min(n, room) end
+  return n
+end
+
+--- Sizes for the guide's fixes: the SQS pollers' MaximumConcurrency (a share of the
+--- unreserved pool, never above a reservation: pollers beyond it only produce throttles).
+function checks.guide_sizes(s)
+  local n = math.floor((s.unreserved or 200) * s.a.sqs_share)
+  local sizes = { sqs_max = math.max(SQS_MIN, math.min(SQS_MAX, n)) }
+  if s.reserved and s.reserved > 0 then
+    sizes.sqs_max = math.max(SQS_MIN, math.min(sizes.sqs_max, s.reserved))
+    for _, m in ipairs(s.sqs) do
+      local max = m.ScalingConfig and m.ScalingConfig.MaximumConcurrency
+      if max and max > s.reserved then explain.poller_over_reservation(s, m, max) end
+    end
+  end
+  return sizes
+end
+
+--- A reservation to replace 0, by Little's law: needed concurrency = arrival rate x
+--- duration (throttled requests per second x average duration x headroom): n, basis.
+function checks.size_reservation(s)
+  local durations = metrics.values(s.duration)
+  local avg_ms = #durations > 0 and stats.summary(durations).mean or nil
+  if not avg_ms or s.peak_throttles == 0 then
+    return clamp(s, s.a.reserve_default), "no invocation ran to size it from"
+  end
+  local need = s.peak_throttles / s.period * avg_ms / 1000 * s.a.headroom
+  return clamp(s, need), ("%s throttled requests per %d s x %s average duration x %.1f "
+    .. "headroom"):format(stats.fmt_count(s.peak_throttles), s.period, stats.fmt_ms(avg_ms),
+    s.a.headroom)
+end
+
+--- Throttles in the window: at the reservation, at the account's pool, or below both
+--- (bursts faster than Lambda scales).
+function checks.throttled(s)
+  local a, sizes = s.a, s.sizes
+  local reserved = s.reserved and s.reserved > 0 and s.reserved or nil
+  local cap = reserved or s.unreserved or s.account_limit
+  local seen = s.peak or 0
+  if not s.reserved and s.account_peak then seen = math.max(seen, s.account_peak) end
+  local at_limit = cap and seen >= cap * a.near_limit
+  -- provisioned concurrency cannot exceed a reservation, so it adds nothing at one
+  if not reserved then sizes.pc_n = clamp(s, s.peak or 1) end
+  if not s.reserved and s.account_limit then
+    sizes.quota = math.ceil(math.max(s.account_limit * 2, seen * a.headroom) / 100) * 100
+  end
+  if at_limit and reserved then
+    -- demand the reservation turned away: the peak scaled by attempts per served invoke
+    local scale = s.invoked > 0 and (s.invoked + s.throttled) / s.invoked or 1
+    sizes.raise, sizes.scale = clamp(s, seen * scale * a.headroom), scale
+    return explain.at_reservation(s, seen, sizes)
+  elseif at_limit then
+    return explain.at_account_limit(s, seen, cap, sizes)
+  end
+  return explain.below_limit(s, seen, cap, reserved and "reserved concurrency"
+    or "account's unreserved concurrency", sizes)
+end
+
+--- No throttles, but the peak is within warn_share of the limit that applies.
+function checks.near_limit(s)
+  local cap = s.reserved or s.unreserved
+  return cap and cap > 0 and (s.peak or 0) >= cap * s.a.warn_share
+end
+
+return M
