@@ -1,6 +1,8 @@
 """The access_denied step through the real binary: access-denied log lines of every SDK
 read into (action, resource) pairs, checked against the execution role's managed and
-inline policies, with a least-privilege put-role-policy scoped to the exact ARNs."""
+inline policies, with a least-privilege PutRolePolicy plan scoped to the exact ARNs (its
+rendered command is the one the step used to write by hand), also in the aws-cn
+partition."""
 
 import json
 import os
@@ -13,6 +15,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, '..', 'cli'))
 
 from clitest import CliTestCase, StepTestCase, base_env, fake_aws, run, ROOT  # noqa: E402
+from partitions import moved  # noqa: E402
 
 WORLD = os.path.join(ROOT, 'tests', 'worlds', 'access_denied.json')
 AWS_CLI = '/usr/bin/aws'
@@ -67,6 +70,51 @@ class AccessDeniedTest(StepTestCase):
         self.assertIn('payments-dynamodb (managed)', evidence)
         self.assertEqual(f['data']['policy_name'], 'payments-fn-least-privilege')
 
+    def test_access_denied_fix_is_a_put_role_policy_plan_with_undo_and_verify(self):
+        with fake_aws(WORLD) as fake:
+            _, findings = self.triage(fake, 'payments-fn')
+        fix = self.only(findings, 'fail', 'lacks 2 permissions')['fix']
+        step, = fix['plan']
+        self.assertEqual((step['service'], step['operation']), ('iam', 'PutRolePolicy'))
+        self.assertEqual(step['params']['RoleName'], 'payments-fn-role')
+        self.assertEqual(step['params']['PolicyName'], 'payments-fn-least-privilege')
+        self.assertEqual(step['params']['PolicyDocument'], shlex.split(PAYMENTS_FIX)[-1])
+        self.assertEqual(step['undo'], {'service': 'iam', 'operation': 'DeleteRolePolicy',
+                                        'params': {'RoleName': 'payments-fn-role',
+                                                   'PolicyName': 'payments-fn-least-privilege'}})
+        self.assertEqual(
+            [(v['what'], v['step']) for v in fix['verify']],
+            [("the role's policies allow secretsmanager:GetSecretValue on arn:aws:secretsmanager:"
+              "us-east-1:123456789012:secret:payments/stripe-api-key*", 'access_denied'),
+             ("the role's policies allow dynamodb:UpdateItem on arn:aws:dynamodb:us-east-1:"
+              "123456789012:table/payments", 'access_denied')])
+
+    def test_access_denied_answers_in_the_aws_cn_partition(self):
+        path = self.write('world.json', json.dumps(moved(load_world())))
+        with fake_aws(path) as fake:
+            _, findings = self.triage(fake, 'payments-fn')
+        f = self.only(findings, 'fail', 'lacks 2 permissions')
+        document = json.loads(f['fix']['plan'][0]['params']['PolicyDocument'])
+        self.assertEqual([s['Resource'] for s in document['Statement']],
+                         ['arn:aws-cn:secretsmanager:cn-north-1:123456789012:secret:'
+                          'payments/stripe-api-key*',
+                          'arn:aws-cn:dynamodb:cn-north-1:123456789012:table/payments'])
+        kms = self.only(findings, 'fail', 'kms:Decrypt')
+        self.assertIn('"Principal":{"AWS":"arn:aws-cn:iam::123456789012:role/payments-fn-role"}',
+                      kms['fix']['explain'])
+        self.assertNotIn('arn:aws:', json.dumps(findings))
+
+    def test_access_denied_does_not_apply_without_a_log_group(self):
+        world = load_world()
+        del world['logs']['log_groups']['/aws/lambda/payments-fn']
+        path = self.write('world.json', json.dumps(world))
+        with fake_aws(path) as fake:
+            r, findings = self.triage(fake, 'payments-fn')
+        self.assertEqual(r.code, 0, repr(r))
+        self.assertEqual([(f['severity'], f['title']) for f in findings],
+                         [('skip', 'no log group /aws/lambda/payments-fn: no logs to read '
+                           'access-denied errors from')])
+
     def test_access_denied_names_the_explicit_deny_that_wins(self):
         with fake_aws(WORLD) as fake:
             _, findings = self.triage(fake, 'payments-fn')
@@ -77,8 +125,30 @@ class AccessDeniedTest(StepTestCase):
         self.assertIn('DenyArchiveWrites', '\n'.join(f['evidence']))
         self.assertIn('aws iam get-role-policy --role-name payments-fn-role --policy-name '
                       'audit-archive-readonly', f['fix']['commands'])
+        self.assertEqual([(p['operation'], p['params']) for p in f['fix']['plan']],
+                         [('GetRolePolicy', {'RoleName': 'payments-fn-role',
+                                             'PolicyName': 'audit-archive-readonly'})])
         self.assertFalse([x for x in findings if 'put-role-policy' in json.dumps(x)
                           and 's3:PutObject' in json.dumps(x.get('data'))])
+
+    def test_access_denied_deny_in_a_managed_policy_reads_its_default_version(self):
+        world = load_world()
+        inline = world['iam']['roles']['payments-fn-role']['inline_policies']
+        deny = inline['audit-archive-readonly']['Statement'].pop()
+        managed = 'arn:aws:iam::123456789012:policy/payments-dynamodb'
+        world['iam']['policies'][managed]['versions']['v2']['Statement'].append(deny)
+        path = self.write('world.json', json.dumps(world))
+        with fake_aws(path) as fake:
+            _, findings = self.triage(fake, 'payments-fn')
+        f = self.only(findings, 'fail', 'explicitly denied')
+        self.assertIn('by policy payments-dynamodb', f['title'])
+        self.assertEqual([p['operation'] for p in f['fix']['plan']],
+                         ['GetPolicy', 'GetPolicyVersion'])
+        self.assertEqual(f['fix']['commands'], [
+            'DEFAULT_VERSION_ID=$(aws iam get-policy --policy-arn %s --query '
+            'Policy.DefaultVersionId --output text)' % managed,
+            'aws iam get-policy-version --policy-arn %s --version-id "$DEFAULT_VERSION_ID"'
+            % managed])
 
     def test_access_denied_allowed_by_role_points_at_the_key_policy(self):
         with fake_aws(WORLD) as fake:
@@ -101,6 +171,7 @@ class AccessDeniedTest(StepTestCase):
         f = self.only(findings, 'fail', 'sns:Publish on arn:aws:sns:us-east-1:123456789012:'
                       'order-events')
         self.assertEqual(f['fix']['commands'], [NOTIFY_FIX])
+        self.assertEqual(f['fix']['plan'][0]['operation'], 'PutRolePolicy')
         self.assertIn('6 times between', f['evidence'][0])
         self.assertIn('"errorType":"AuthorizationErrorException"', f['evidence'][1])
 
@@ -219,7 +290,7 @@ class DenialParserTest(CliTestCase):
     def test_access_denied_parser_reads_every_sdk_wording(self):
         lines = self.write('lines.json', json.dumps([c[0] for c in SDK_LINES]))
         script = self.write('parse.lua', '''
-local iam = require("triage.iam")
+local iam = require("lib.policy")
 local fh = assert(io.open(arg[1]))
 local lines = json.decode(fh:read("a"))
 fh:close()
@@ -239,7 +310,7 @@ print(json.encode(out))
 
     def test_access_denied_parser_ignores_other_errors(self):
         script = self.write('parse.lua', '''
-local iam = require("triage.iam")
+local iam = require("lib.policy")
 for _, line in ipairs({
   "[ERROR] KeyError: 'customerId'",
   "Task timed out after 3.00 seconds",

@@ -15,6 +15,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, '..', 'cli'))
 
 from clitest import CliTestCase, StepTestCase, base_env, fake_aws, run, ROOT  # noqa: E402
+from partitions import moved  # noqa: E402
 
 WORLD = os.path.join(ROOT, 'tests', 'worlds', 'forbidden.json')
 AWS_CLI = '/usr/bin/aws'
@@ -38,16 +39,6 @@ def same_command(test, rendered, written):
     """The rendered command sends what the hand-written one did (same words to the shell)."""
     test.assertEqual(shlex.split(rendered), shlex.split(written))
 
-
-def china(world):
-    """The same world in cn-north-1: every ARN in the aws-cn partition."""
-    text = json.dumps(world).replace('arn:aws:', 'arn:aws-cn:').replace('us-east-1', 'cn-north-1')
-    world = json.loads(text)
-    world['region'] = 'cn-north-1'
-    for name, fn in world['lambda']['functions'].items():
-        fn['configuration']['FunctionArn'] = \
-            'arn:aws-cn:lambda:cn-north-1:123456789012:function:' + name
-    return world
 
 
 class StepCase(StepTestCase):
@@ -206,16 +197,16 @@ class ForbiddenTest(StepCase):
     def test_forbidden_matches_source_arns_in_the_aws_cn_partition(self):
         # A policy written for aws-cn must match the aws-cn ARN API Gateway invokes with:
         # an "arn:aws:" ARN would find the healthy HTTP API unpermitted as well.
-        with fake_aws(self.world_file(china(load_world()))) as fake:
+        with fake_aws(self.world_file(moved(load_world()))) as fake:
             _, findings = self.triage(fake, 'checkout-fn')
         f = self.only(findings, 'fail', 'w4x9k2m7pq')
         source = 'arn:aws-cn:execute-api:cn-north-1:123456789012:w4x9k2m7pq/*/POST/checkout'
         self.assertEqual(f['data']['source_arn'], source)
         self.assertEqual(f['fix']['plan'][0]['params']['SourceArn'], source)
-        self.assertIn('arn:aws-cn:execute-api:cn-north-1:123456789012:w4x9k2m7pq/prod/POST/checkout',
-                      f['evidence'][1])
+        self.assertIn('arn:aws-cn:execute-api:cn-north-1:123456789012:w4x9k2m7pq/prod/POST/'
+                      'checkout', f['evidence'][1])
         self.assertFalse([x for x in findings if 'm3n4b5v6c7' in x['title']], findings)
-        with fake_aws(self.world_file(china(load_world()))) as fake:
+        with fake_aws(self.world_file(moved(load_world()))) as fake:
             _, findings = self.triage(fake, 'orders-fn')
         self.only(findings, 'ok', 'API Gateway may invoke orders-fn: 1 of 1 API permitted')
 
@@ -226,8 +217,8 @@ class ForbiddenTest(StepCase):
              'Principal': {'Service': 'apigateway.amazonaws.com'},
              'Action': 'lambda:InvokeFunction',
              'Resource': 'arn:aws:lambda:us-east-1:123456789012:function:checkout-fn',
-             'Condition': {'ArnLike': {'AWS:SourceArn':
-                                       'arn:aws:execute-api:us-east-1:123456789012:w4x9k2m7pq/*'}}})
+             'Condition': {'ArnLike': {
+                 'AWS:SourceArn': 'arn:aws:execute-api:us-east-1:123456789012:w4x9k2m7pq/*'}}})
         with fake_aws(self.world_file(world)) as fake:
             _, findings = self.triage(fake, 'checkout-fn')
         f = self.only(findings, 'fail', 'w4x9k2m7pq')
