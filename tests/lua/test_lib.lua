@@ -66,6 +66,7 @@ t.test("plural, join, unique, contains_any", function()
   t.eq(text.contains_any("fine", { "Throttl" }), nil)
   t.eq(text.sorted_keys({ b = 1, a = 2 }), { "a", "b" })
   t.eq(text.sorted_keys({ [2] = 1, [1] = 1 }), { 1, 2 })
+  t.eq(text.keys_by_count({ PutItem = 2, Query = 5, GetItem = 2 }), { "Query", "GetItem", "PutItem" })
   t.eq(text.utf8_clean("ok\xffend"), "ok\u{FFFD}end")
 end)
 
