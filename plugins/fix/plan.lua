@@ -388,13 +388,14 @@ local function copy_step(step)
 end
 
 --- The finding's fix in one JSON-friendly shape: { explain, commands, changes, plan,
---- verify }. With a plan, the plan is validated (a malformed one raises at `level`, default
---- the caller's caller) and `commands` are the plan's rendered commands followed by the
---- given text `commands`. Without one, explain/commands/changes are kept as given.
---- Values the model marks sensitive (environment variable values) appear in neither the
---- commands nor the copy (see sendable()).
+--- verify }. With a plan, the plan is validated and `commands` are the plan's rendered
+--- commands followed by the given text `commands`; without one, explain/commands/changes
+--- are kept as given. A malformed plan raises at `level`, counted as `error` counts from
+--- the caller (1, the default: the caller's line). Values the model marks sensitive
+--- (environment variable values) appear in neither the commands nor the copy (see
+--- sendable()).
 function M.normalize(fix, level)
-  level = (level or 2) + 1
+  level = (level or 1) + 1
   if type(fix) ~= "table" then error("fix must be a table", level) end
   local commands = {}
   local given = fix.commands

@@ -145,13 +145,16 @@ t.test("normalize_keeps_a_fix_without_a_plan_as_given", function()
 end)
 
 t.test("normalize_raises_one_line_at_the_callers_level", function()
+  local line
   local function step_code()
-    return plan.normalize({ plan = { call("lambda", "PutFunctionConcurrency", { FunctionName = "f" }) } })
+    line = debug.getinfo(1, "l").currentline + 1
+    local fix = plan.normalize({ plan = { call("lambda", "PutFunctionConcurrency", { FunctionName = 1 }) } })
+    return fix
   end
   local ok, err = pcall(step_code)
   t.eq(ok, false)
-  t.contains(err, "test_fix_plan.lua:")
-  t.contains(err, "fix plan step 1 (lambda PutFunctionConcurrency): missing required parameter")
+  t.contains(err, "test_fix_plan.lua:" .. line .. ": ")
+  t.contains(err, "fix plan step 1 (lambda PutFunctionConcurrency): FunctionName must be a string")
 end)
 
 t.test("a_normalized_plan_round_trips_through_json_and_still_validates", function()
