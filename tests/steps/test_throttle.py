@@ -209,6 +209,24 @@ class ThrottleStepTest(StepTestCase):
             '--quota-code L-B99A9384 --desired-value 2000'])
         self.assertNotIn('VERSION_FROM_PUBLISH', json.dumps(fix))
 
+    def test_throttle_queue_arn_follows_the_partition(self):
+        # burst-fn of the throttle world, moved to aws-cn (the fake takes the ARNs a world
+        # gives): the SQS buffer's ARN is built in the run's partition, never "arn:aws:"
+        with open(os.path.join(HERE, '..', 'worlds', 'throttle.json'), encoding='utf-8') as fh:
+            world = json.load(fh)
+        world['region'] = 'cn-north-1'
+        fn = world['lambda']['functions']['burst-fn']
+        world['lambda']['functions'] = {'burst-fn': fn}
+        fn['configuration']['FunctionArn'] = ('arn:aws-cn:lambda:cn-north-1:123456789012:'
+                                              'function:burst-fn')
+        world['lambda']['event_source_mappings'] = []
+        path = self.write('cn.json', json.dumps(world))
+        r, findings = self.triage(path, 'burst-fn')
+        fix = self.one(findings, 'fail')['fix']
+        text = '\n'.join(fix['commands']) + json.dumps(fix.get('plan'))
+        self.assertIn('arn:aws-cn:sqs:cn-north-1:123456789012:burst-fn-buffer', text)
+        self.assertNotIn('arn:aws:sqs', text)
+
     def test_throttle_healthy_functions_get_no_alarm(self):
         for world, function, title in (
                 ('basic', 'my-fn', 'no throttles in the last 1h (peak concurrency 3 of 1,000 '
