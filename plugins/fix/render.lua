@@ -43,6 +43,14 @@ local NEGATIVE_RENAMES = {
   ["ec2.RunInstances.DisableApiTermination"] = "enable-api-termination",
 }
 
+-- Operations the aws CLI removes (awscli/customizations/removals.py): no command renders them.
+local REMOVED = { ["ec2.ImportInstance"] = true, ["ec2.ImportVolume"] = true }
+
+--- False when the aws CLI has no command for the operation (it removes a few).
+function M.cli_has(service, operation)
+  return not REMOVED[service .. "." .. operation]
+end
+
 -- Positional arguments the CLI requires after the options.
 local POSITIONAL = { ["lambda.Invoke"] = "/dev/stdout" }
 
@@ -340,6 +348,9 @@ function M.command(step, i, plan, opts)
     line = "set -- $(" .. table.concat(words, " ") .. "); " .. table.concat(sets, "; ")
   else
     line = table.concat(words, " ")
+  end
+  if not M.cli_has(step.service, step.operation) then
+    cx.notes[#cx.notes + 1] = "the aws CLI has no such command; runbook can still send this call"
   end
   if #cx.notes > 0 then line = line .. "  # " .. table.concat(cx.notes, "; ") end
   return line

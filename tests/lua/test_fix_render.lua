@@ -29,6 +29,18 @@ t.test("xform_matches_botocore_for_every_operation_of_every_embedded_model", fun
   end
 end)
 
+t.test("every_operation_is_a_cli_command_except_the_ones_the_cli_removes", function()
+  local in_cli, missing = {}, {}
+  for _, v in ipairs(vectors.cli) do in_cli[v[1] .. "." .. v[2]] = true end
+  for _, v in ipairs(vectors.operations) do
+    if (in_cli[v[1] .. "." .. v[2]] == true) ~= render.cli_has(v[1], v[2]) then
+      missing[#missing + 1] = v[1] .. "." .. v[2]
+    end
+  end
+  t.eq(missing, {})
+  t.contains(cmd("ec2", "ImportVolume", {}), "# the aws CLI has no such command")
+end)
+
 t.test("xform_matches_botocore_for_every_input_member_name", function()
   local bad, n = {}, 0
   for name, want in pairs(vectors.members) do
