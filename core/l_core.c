@@ -1,11 +1,12 @@
 /* l_core.c — `runbook.core`: queue AWS calls, collect their completions, describe
  * operations.
  *
- * Uses client.c, model.c and l_json.c. The Lua scheduler (core/lua/runbook.lua) parks a
- * task on the id returned by submit and resumes it when poll reports that id; code
- * outside a task calls wait, which drives the loop until that one call is done.
- * Completions are queued in C and never call into Lua from a libcurl callback. Expected
- * failures return nil, err; only misuse (wrong argument types) raises.
+ * Uses client.c, model.c, l_json.c and l_util.c (the error table). The Lua scheduler
+ * (core/lua/runbook.lua) parks a task on the id returned by submit and resumes it when
+ * poll reports that id; code outside a task calls wait, which drives the loop until that
+ * one call is done. Completions are queued in C and never call into Lua from a libcurl
+ * callback. Expected failures return nil, err; only misuse (wrong argument types)
+ * raises.
  *
  * The client lives in a userdata in the registry, so it is freed by __gc even when a
  * script raises; rb_lcore_finish frees it earlier to write the recording before exit. */
@@ -14,6 +15,7 @@
 #include "buf.h"
 #include "interrupt.h"
 #include "l_json.h"
+#include "l_util.h"
 #include "model.h"
 
 #include <lauxlib.h>
@@ -125,29 +127,6 @@ int rb_lcore_finish(lua_State *L, rb_error *err) {
   return rc;
 }
 
-static void push_error(lua_State *L, const rb_error *e) {
-  lua_createtable(L, 0, 5);
-  lua_pushstring(L, e->code);
-  lua_setfield(L, -2, "code");
-  lua_pushstring(L, e->message);
-  lua_setfield(L, -2, "message");
-  lua_pushinteger(L, e->status);
-  lua_setfield(L, -2, "status");
-  lua_pushstring(L, e->request_id);
-  lua_setfield(L, -2, "request_id");
-  lua_pushboolean(L, e->retryable);
-  lua_setfield(L, -2, "retryable");
-  lua_pushstring(L, e->kind[0] ? e->kind : "local");
-  lua_setfield(L, -2, "kind");
-  luaL_setmetatable(L, "runbook.error");
-}
-
-static int nil_error(lua_State *L, const rb_error *e) {
-  lua_pushnil(L);
-  push_error(L, e);
-  return 2;
-}
-
 static void on_done(void *ud, cJSON *result, const rb_error *err) {
   completion *c = ud;
   c->done = 1;
@@ -207,12 +186,12 @@ static int core_submit(lua_State *L) {
   cJSON *params =
       lua_isnoneornil(L, 3) ? cJSON_CreateObject() : rb_lua_to_cjson(L, 3, &err);
   if (!params)
-    return nil_error(L, &err);
+    return rb_lua_fail(L, &err);
   if (!cJSON_IsObject(params)) {
     cJSON_Delete(params);
     rb_error_set(&err, "InvalidParameter", "parameters of %s %s must be a table of names",
                  service, operation);
-    return nil_error(L, &err);
+    return rb_lua_fail(L, &err);
   }
   completion *c = calloc(1, sizeof *c);
   rb_client *client = c ? client_get(L, s, &err) : NULL;
@@ -222,7 +201,7 @@ static int core_submit(lua_State *L) {
       rb_client_call_to(client, to, service, operation, params, on_done, c, &err) != 0) {
     cJSON_Delete(params);
     free(c);
-    return nil_error(L, &err);
+    return rb_lua_fail(L, &err);
   }
   cJSON_Delete(params);
   c->id = s->next_id++;
@@ -240,7 +219,7 @@ static void push_completion(lua_State *L, const completion *c) {
     rb_lua_push_cjson(L, c->result);
     lua_setfield(L, -2, "result");
   } else {
-    push_error(L, &c->err);
+    rb_lua_push_error(L, &c->err);
     lua_setfield(L, -2, "err");
   }
 }
@@ -317,7 +296,7 @@ static int core_region(lua_State *L) {
   rb_client *client = client_get(L, s, &err);
   const char *r = client ? rb_client_region(client, &err) : NULL;
   if (!r)
-    return nil_error(L, &err);
+    return rb_lua_fail(L, &err);
   lua_pushstring(L, r);
   return 1;
 }
@@ -330,7 +309,7 @@ static int core_use_region(lua_State *L) {
   rb_error_clear(&err);
   rb_client *client = client_get(L, s, &err);
   if (!client || rb_client_use_region(client, region, &err) != 0)
-    return nil_error(L, &err);
+    return rb_lua_fail(L, &err);
   lua_pushboolean(L, 1);
   return 1;
 }
@@ -352,13 +331,6 @@ static int core_stats(lua_State *L) {
   return 1;
 }
 
-static int error_tostring(lua_State *L) {
-  lua_getfield(L, 1, "code");
-  lua_getfield(L, 1, "message");
-  lua_pushfstring(L, "%s: %s", luaL_optstring(L, -2, "Error"), luaL_optstring(L, -1, ""));
-  return 1;
-}
-
 int luaopen_runbook_core(lua_State *L) {
   static const luaL_Reg funcs[] = {{"submit", core_submit},
                                    {"poll", core_poll},
@@ -368,11 +340,6 @@ int luaopen_runbook_core(lua_State *L) {
                                    {"region", core_region},
                                    {"stats", core_stats},
                                    {NULL, NULL}};
-  if (luaL_newmetatable(L, "runbook.error")) {
-    lua_pushcfunction(L, error_tostring);
-    lua_setfield(L, -2, "__tostring");
-  }
-  lua_pop(L, 1);
   luaL_newlib(L, funcs);
   rb_lmodel_register(L);
   return 1;

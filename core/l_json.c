@@ -1,7 +1,8 @@
 /* l_json.c — the Lua module runbook.json (decode, encode, null, array, object) and the
  * cJSON -> Lua conversion shared with the other bindings (see l_json.h for the mapping).
  *
- * Uses cJSON to parse, lauxlib, buf.c, and l_json_encode.c for the Lua -> JSON direction.
+ * Uses cJSON to parse, lauxlib, buf.c, l_json_encode.c for the Lua -> JSON direction
+ * and l_util.c for the error table.
  * Decoding checks UTF-8, control characters and nesting before cJSON parses, so errors
  * name a line and column.
  *
@@ -11,6 +12,7 @@
 #include "l_json.h"
 
 #include "l_json_int.h"
+#include "l_util.h"
 
 #include <lauxlib.h>
 #include <math.h>
@@ -137,17 +139,6 @@ json_box *ljson_box_push(lua_State *L) {
   }
   lua_setmetatable(L, -2);
   return b;
-}
-
-/* nil, {code=, message=} */
-static int push_fail(lua_State *L, const rb_error *err) {
-  lua_pushnil(L);
-  lua_createtable(L, 0, 2);
-  lua_pushstring(L, err->code);
-  lua_setfield(L, -2, "code");
-  lua_pushstring(L, err->message);
-  lua_setfield(L, -2, "message");
-  return 2;
 }
 
 /* ---- cJSON -> Lua ---- */
@@ -285,13 +276,13 @@ static int json_decode(lua_State *L) {
   rb_error_clear(&err);
   json_box *box = ljson_box_push(L);
   if (prescan(s, len, &err) != 0)
-    return push_fail(L, &err);
+    return rb_lua_fail(L, &err);
   const char *end = NULL;
   /* len + 1: the Lua string's terminating NUL is what cJSON checks for at the end */
   box->root = cJSON_ParseWithLengthOpts(s, len + 1, &end, 1);
   if (!box->root) {
     unexpected(s, len, end ? (size_t)(end - s) : len, &err);
-    return push_fail(L, &err);
+    return rb_lua_fail(L, &err);
   }
   rb_lua_push_cjson(L, box->root);
   ljson_box_clear(box);
@@ -314,11 +305,11 @@ static int json_encode(lua_State *L) {
   rb_error_clear(&err);
   json_box *box = ljson_box_push(L);
   if (ljson_build_tree(L, 1, box, sort, &err) != 0)
-    return push_fail(L, &err);
+    return rb_lua_fail(L, &err);
   if (ljson_write(&box->out, box->root, pretty) != 0) {
     ljson_box_clear(box);
     rb_error_set(&err, "OutOfMemory", "cannot encode JSON: out of memory");
-    return push_fail(L, &err);
+    return rb_lua_fail(L, &err);
   }
   lua_pushlstring(L, box->out.data ? box->out.data : "", box->out.len);
   ljson_box_clear(box);

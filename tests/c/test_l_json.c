@@ -118,6 +118,18 @@ static void decode_errors_name_line_and_column(void **state) {
       "not supported')\n");
 }
 
+static void errors_have_the_shape_of_every_core_error(void **state) {
+  run(*state, "local _, err = json.decode('[1')\n"
+              "eq(getmetatable(err), debug.getregistry()['runbook.error'], 'metatable')\n"
+              "eq(tostring(err), 'InvalidJSON: ' .. err.message, 'tostring')\n"
+              "eq(err.status, 0, 'status')\n"
+              "eq(err.request_id, '', 'request_id')\n"
+              "eq(err.retryable, false, 'retryable')\n"
+              "eq(err.kind, 'local', 'kind')\n"
+              "local _, err2 = json.encode(print)\n"
+              "eq(tostring(err2):sub(1, 18), 'InvalidJSONValue: ', 'encode error')\n");
+}
+
 static void decode_raises_only_on_a_wrong_argument_type(void **state) {
   run(*state, "local ok, msg = pcall(json.decode, {})\n"
               "eq(ok, false) assert(msg:find('string expected'), msg)\n"
@@ -455,6 +467,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(decode_keeps_integers_and_floats_apart, setup,
                                       teardown),
       cmocka_unit_test_setup_teardown(null_is_one_read_only_sentinel, setup, teardown),
+      cmocka_unit_test_setup_teardown(errors_have_the_shape_of_every_core_error, setup,
+                                      teardown),
       cmocka_unit_test_setup_teardown(decode_errors_name_line_and_column, setup,
                                       teardown),
       cmocka_unit_test_setup_teardown(decode_raises_only_on_a_wrong_argument_type, setup,
