@@ -54,22 +54,25 @@ class FixRenderCliTest(CliTestCase):
         return r.json()
 
     @staticmethod
-    def reveal(value, secrets):
-        """The plan's parameters with each {"$secret": NAME} replaced by its value."""
+    def reveal(value, secrets, replies=None):
+        """The plan's parameters with each {"$secret": NAME} replaced by its value and each
+        {"$ref": {step, field}} by that field of `replies[step]`."""
         if isinstance(value, dict):
             if list(value) == ['$secret']:
                 return secrets[value['$secret']]
-            return {k: FixRenderCliTest.reveal(v, secrets) for k, v in value.items()}
+            if list(value) == ['$ref']:
+                return replies[value['$ref']['step']][value['$ref']['field']]
+            return {k: FixRenderCliTest.reveal(v, secrets, replies) for k, v in value.items()}
         if isinstance(value, list):
-            return [FixRenderCliTest.reveal(v, secrets) for v in value]
+            return [FixRenderCliTest.reveal(v, secrets, replies) for v in value]
         return value
 
-    def apply(self, fake, case, secrets=None, values=None):
-        """Runs the case's commands with `secrets` exported; returns the write requests the
-        fake received, checked against the plan with `values` for the secrets."""
+    def apply(self, fake, case, secrets=None, values=None, replies=None):
+        """Runs the case's commands in one shell session (as a user pastes them) with
+        `secrets` exported; returns the write requests the fake received, checked against
+        the plan with `values` for the secrets and `replies` for the references."""
         fake.clear_requests()
-        for line in case['commands']:
-            self.sh(fake, line, secrets)
+        self.sh(fake, 'set -e\n' + '\n'.join(case['commands']), secrets)
         sent = self.writes(fake)
         self.assertAllSigned(fake)
         self.assertEqual([(q['service'], q['operation']) for q in sent],
@@ -78,14 +81,14 @@ class FixRenderCliTest(CliTestCase):
         for q in sent:
             self.assertTrue(200 <= q['status'] < 300, json.dumps(q, indent=1))
         for q, step in zip(sent, case['plan']):
-            self.assertEqual(q['params'], self.reveal(step['params'], values or secrets or {}),
+            self.assertEqual(q['params'], self.reveal(step['params'], values or secrets or {},
+                                                      replies),
                              'sent exactly the plan\'s parameters')
         return sent
 
     def undo(self, fake, case, secrets=None):
         fake.clear_requests()
-        for line in case['undo']:
-            self.sh(fake, line, secrets)
+        self.sh(fake, 'set -e\n' + '\n'.join(case['undo']), secrets)
         undone = self.writes(fake)
         self.assertEqual([q['params'] for q in undone],
                          [self.reveal(s['undo']['params'], secrets or {})
@@ -179,6 +182,21 @@ class FixRenderCliTest(CliTestCase):
             r = self.rb(fake, 'call', 'lambda', 'GetProvisionedConcurrencyConfig',
                         '{"FunctionName":"my-fn","Qualifier":"live"}')
             self.assertEqual(r.json()['RequestedProvisionedConcurrentExecutions'], 5, repr(r))
+
+    def test_a_reference_captures_an_earlier_reply_in_the_same_shell(self):
+        with fake_aws('basic') as fake:
+            case = self.plans(fake)['reference_to_an_earlier_reply']
+            self.assertEqual(case['commands'], [
+                'RESERVED_CONCURRENT_EXECUTIONS=$(aws lambda put-function-concurrency'
+                ' --function-name my-fn --reserved-concurrent-executions 7'
+                ' --query ReservedConcurrentExecutions --output text)',
+                'aws lambda put-provisioned-concurrency-config --function-name my-fn'
+                ' --qualifier live'
+                ' --provisioned-concurrent-executions "$RESERVED_CONCURRENT_EXECUTIONS"'])
+            self.apply(fake, case, replies={1: {'ReservedConcurrentExecutions': 7}})
+            r = self.rb(fake, 'call', 'lambda', 'GetProvisionedConcurrencyConfig',
+                        '{"FunctionName":"my-fn","Qualifier":"live"}')
+            self.assertEqual(r.json()['RequestedProvisionedConcurrentExecutions'], 7, repr(r))
 
     def test_a_list_parameter_as_json_applies_and_undo_restores_the_layers(self):
         with fake_aws('basic') as fake:

@@ -39,6 +39,10 @@ local cases = {
   { name = "provisioned_concurrency_on_an_alias",
     plan = { actions.put_provisioned_concurrency(fn, "live", 3,
       provisioned and provisioned.RequestedProvisionedConcurrentExecutions) } },
+  { name = "reference_to_an_earlier_reply",
+    plan = { actions.put_concurrency(fn, reserved.ReservedConcurrentExecutions, 7),
+             actions.put_provisioned_concurrency(fn, "live", plan.ref(1, "ReservedConcurrentExecutions"),
+               provisioned and provisioned.RequestedProvisionedConcurrentExecutions) } },
   { name = "layers_as_a_json_list",
     plan = { actions.update_configuration(fn, cfg, { Layers = { layer .. "5", layer .. "6" } }) } },
 }
