@@ -72,14 +72,19 @@ local function project(v, node, tree)
   return copy(v)
 end
 
--- GetFunctionConfiguration fields whose reply shape differs from the input's.
+-- GetFunctionConfiguration fields whose reply differs from the input: Layers are
+-- { Arn, CodeSize } objects, ImageConfig comes as ImageConfigResponse.ImageConfig.
 local FROM_READ = {
-  Layers = function(v)
+  Layers = function(cfg)
+    if type(cfg.Layers) ~= "table" or cfg.Layers == null then return nil end
     local out = {}
-    for i, layer in ipairs(v) do out[i] = type(layer) == "table" and layer.Arn or layer end
+    for i, layer in ipairs(cfg.Layers) do out[i] = type(layer) == "table" and layer.Arn or layer end
     return out
   end,
-  ImageConfig = function(v) return v.ImageConfig or {} end,
+  ImageConfig = function(cfg)
+    local r = cfg.ImageConfigResponse
+    return type(r) == "table" and r ~= null and r.ImageConfig or nil
+  end,
 }
 
 -- What to send to restore a field that was absent when read.
@@ -87,7 +92,7 @@ local EMPTY = {
   Description = "", KMSKeyArn = "", Layers = {}, FileSystemConfigs = {},
   Environment = { Variables = {} }, VpcConfig = { SubnetIds = {}, SecurityGroupIds = {} },
   DeadLetterConfig = { TargetArn = "" }, TracingConfig = { Mode = "PassThrough" },
-  ImageConfig = {}, SnapStart = { ApplyOn = "None" },
+  ImageConfig = {}, SnapStart = { ApplyOn = "None" }, EphemeralStorage = { Size = 512 },
 }
 
 --- The fields `names` of a GetFunctionConfiguration reply in UpdateFunctionConfiguration's
@@ -97,11 +102,11 @@ function M.configuration_fields(cfg, names)
   local tree = model.input("lambda", "UpdateFunctionConfiguration")
   local out = {}
   for _, name in ipairs(names) do
-    local v = cfg and cfg[name]
+    local v
+    if cfg and FROM_READ[name] then v = FROM_READ[name](cfg) elseif cfg then v = cfg[name] end
     if v == nil or v == null then
       out[name] = null
     else
-      if FROM_READ[name] and type(v) == "table" then v = FROM_READ[name](v) end
       out[name] = project(v, tree.members[name], tree)
     end
   end

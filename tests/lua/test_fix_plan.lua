@@ -234,6 +234,10 @@ if ok_actions then
     t.eq(s.before.Environment, { Variables = { A = "1" } })
     t.eq(s.before.DeadLetterConfig, json.null, "absent when read")
     t.eq(s.undo.params.DeadLetterConfig, { TargetArn = "" }, "the undo clears what was absent")
+    local img = actions.configuration_fields({ ImageConfigResponse = {
+      ImageConfig = { Command = { "app.h" } }, Error = { ErrorCode = "x" } } },
+      { "ImageConfig", "EphemeralStorage" })
+    t.eq(img, { ImageConfig = { Command = { "app.h" } }, EphemeralStorage = json.null })
   end)
 
   t.test("concurrency_builders", function()
