@@ -7,6 +7,7 @@ local evidence = require("triage.evidence")
 local fn = require("evidence.fn")
 local logs = require("evidence.logs")
 local metrics = require("evidence.metrics")
+local network = require("evidence.network")
 local role = require("evidence.role")
 
 local provide = evidence.provide
@@ -21,6 +22,8 @@ provide("aliases", "the function's aliases (a list)", fn.aliases)
 provide("mappings", "event source mappings that invoke the function (a list)", fn.mappings)
 provide("function", "GetFunction: code location and size, tags", fn.get_function)
 provide("role", "the execution role and its policies (managed, inline, boundary)", role.provider)
+provide("network", "the VPC around the function: subnets, route tables, NAT gateways, "
+  .. "endpoints, security groups, Lambda ENIs (absent without a VPC)", network.provider)
 
 local function no_log_group(err)
   return type(err) == "table" and err.code == "ResourceNotFoundException"
