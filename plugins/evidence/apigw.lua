@@ -188,6 +188,24 @@ function M.source_arn(region, account, api_id, stage, method, path, partition)
     method, path)
 end
 
+--- A step's `applies` for the API diagnoses (403, 502): true when an API or a function URL
+--- fronts the function, or when a read that would say so failed (the step reports it);
+--- else false and the skip reason. Needs ev.apis and ev.url.
+function M.fronted(ctx, ev)
+  local found = ev.apis
+  if #found.rest + #found.http > 0 or not ev.url.absent or #found.errors > 0 then return true end
+  return false, ("no API Gateway API or function URL invokes %s"):format(ctx.function_id)
+end
+
+--- The function URL config from ev.url; nil when there is none or the read failed (then
+--- reported on ctx).
+function M.url_of(ctx, ev)
+  local url = ev.url
+  if url.failed then ctx:error_from(url.failed, "lambda GetFunctionUrlConfig") end
+  if url.failed or url.absent then return nil end
+  return url
+end
+
 --- The execution log group API Gateway writes a REST API stage's logs to.
 function M.execution_log_group(api_id, stage)
   return ("API-Gateway-Execution-Logs_%s/%s"):format(api_id, stage)

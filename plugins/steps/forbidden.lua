@@ -12,6 +12,7 @@
 -- lambda:InvokeFunction one); with AWS_IAM the callers need IAM permission of their own.
 -- API keys and authorizers, the other sources of a 403, are named for information.
 -- The findings are written by steps/forbidden/findings.lua.
+local apigw = require("evidence.apigw")
 local arn = require("lib.arn")
 local findings = require("steps.forbidden.findings")
 local policy = require("lib.policy")
@@ -40,11 +41,7 @@ local M = step.define{
       .. "this date need a public lambda:InvokeFunction grant besides lambda:InvokeFunctionUrl" },
   },
   needs = { "config", "apis", "?url", "?policy" },
-  applies = function(ctx, ev)
-    local found = ev.apis
-    if #found.rest + #found.http > 0 or not ev.url.absent or #found.errors > 0 then return true end
-    return false, ("no API Gateway API or function URL invokes %s"):format(ctx.function_id)
-  end,
+  applies = apigw.fronted,
   run = function(ctx, ev)
     local found = ev.apis
     for _, e in ipairs(found.errors) do ctx:error_from(e.err, e.what) end
@@ -217,9 +214,8 @@ end
 --- A function URL's public grants: "ok", "info" (AWS_IAM auth), "fail", or nil when there
 --- is no URL or a read failed (reported); and the URL.
 function checks.url_may_invoke(ctx, ev)
-  local url = ev.url
-  if url.failed then ctx:error_from(url.failed, "lambda GetFunctionUrlConfig") end
-  if url.failed or url.absent then return nil end
+  local url = apigw.url_of(ctx, ev)
+  if not url then return nil end
   if url.AuthType == "AWS_IAM" then
     findings.url_iam(ctx, url)
     return "info", url

@@ -1,10 +1,13 @@
 """The bad_gateway step (502) through the real binary: malformed proxy responses from the
 REST API's execution log (with the exact violation of the body API Gateway received),
 unhandled errors and runtime exits in the function's log, each API integration's response
-contract, and no false alarm on healthy functions."""
+contract, turning on a stage's execution logging as an UpdateStage plan (its rendered command
+sends what the hand-written one did), and no false alarm on healthy functions."""
 
 import json
 import os
+import shlex
+import subprocess
 import sys
 import unittest
 
@@ -15,6 +18,18 @@ from clitest import StepTestCase, fake_aws, ROOT  # noqa: E402
 
 WORLD = os.path.join(ROOT, 'tests', 'worlds', 'bad_gateway.json')
 ISO = r'\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ'
+AWS_CLI = '/usr/bin/aws'
+# The command the step wrote by hand before fix plans (the aws CLI's shorthand syntax).
+LOGGING_FIX = ('aws apigateway update-stage --rest-api-id a7k2m9q4x1 --stage-name prod '
+               '--patch-operations op=replace,path=/*/*/logging/loglevel,value=INFO '
+               'op=replace,path=/*/*/logging/dataTrace,value=true')
+LOGGING_OPS = [{'op': 'replace', 'path': '/*/*/logging/loglevel', 'value': 'INFO'},
+               {'op': 'replace', 'path': '/*/*/logging/dataTrace', 'value': 'true'}]
+
+
+def load(world):
+    with open(world, encoding='utf-8') as fh:
+        return json.load(fh)
 
 
 class BadGatewayTest(StepTestCase):
@@ -104,10 +119,47 @@ class BadGatewayTest(StepTestCase):
         with fake_aws('healthy') as fake:
             _, findings = self.triage(fake, 'orders-api')
         evidence = '\n'.join(findings[0]['evidence'])
-        self.assertIn('aws apigateway update-stage --rest-api-id a7k2m9q4x1 --stage-name prod '
-                      '--patch-operations op=replace,path=/*/*/logging/loglevel,value=INFO',
-                      evidence)
+        self.assertIn("to log them: aws apigateway update-stage --rest-api-id a7k2m9q4x1 "
+                      "--stage-name prod --patch-operations '%s'"
+                      % json.dumps(LOGGING_OPS, separators=(',', ':')), evidence)
         self.assertEqual(findings[0]['confidence'], 'medium')
+
+    def test_bad_gateway_logging_plan_sends_what_the_hand_written_command_did(self):
+        if not os.access(AWS_CLI, os.X_OK):
+            self.skipTest('no aws CLI at %s' % AWS_CLI)
+        # The fake records UpdateStage's parameters (it does not apply them): both commands
+        # must send the same request.
+        with fake_aws('healthy') as fake:
+            _, findings = self.triage(fake, 'orders-api')
+            line = [e for e in findings[0]['evidence'] if 'to log them: ' in e][0]
+            rendered = line.split('to log them: ', 1)[1]
+            sent = []
+            for command in (LOGGING_FIX, rendered):
+                fake.clear_requests()
+                proc = subprocess.run([AWS_CLI] + shlex.split(command)[1:]
+                                      + ['--endpoint-url', fake.url], env=self.env_for(fake),
+                                      capture_output=True, text=True, timeout=120)
+                self.assertEqual(proc.returncode, 0, proc.stderr)
+                sent += [r['params'] for r in fake.requests()
+                         if r.get('operation') == 'UpdateStage']
+        self.assertEqual(sent, [{'restApiId': 'a7k2m9q4x1', 'stageName': 'prod',
+                                 'patchOperations': LOGGING_OPS}] * 2)
+
+    def test_bad_gateway_errors_fix_turns_on_logging_as_an_update_stage_plan(self):
+        world = load(WORLD)
+        stage = world['apigateway']['rest_apis']['p9q8r7s6t5']['stages']['prod']
+        stage['methodSettings']['*/*']['loggingLevel'] = 'OFF'
+        with fake_aws(self.write('world.json', json.dumps(world))) as fake:
+            _, findings = self.triage(fake, 'orders-fn')
+        self.assertFalse([f for f in findings if 'Malformed' in f['title']], findings)
+        f = self.only(findings, 'fail', 'orders-fn failed 4 invocations')
+        step, = f['fix']['plan']
+        self.assertEqual((step['service'], step['operation']), ('apigateway', 'UpdateStage'))
+        self.assertEqual(step['params'], {'restApiId': 'p9q8r7s6t5', 'stageName': 'prod',
+                                          'patchOperations': LOGGING_OPS})
+        self.assertEqual(step['undo']['params']['patchOperations'][0]['value'], 'OFF')
+        self.assertEqual(step['read']['operation'], 'GetStage')
+        self.assertIn('turn on execution logging', f['fix']['explain'])
 
     def test_bad_gateway_skips_functions_no_api_invokes(self):
         with fake_aws('basic') as fake:
@@ -116,11 +168,14 @@ class BadGatewayTest(StepTestCase):
         self.assertEqual([(f['severity'], f['title']) for f in findings],
                          [('skip', 'no API Gateway API or function URL invokes vpc-fn')])
 
-    def test_bad_gateway_errors_without_an_api_are_information(self):
+    def test_bad_gateway_does_not_apply_to_a_failing_function_no_api_invokes(self):
+        # The errors step owns the function's own errors; without an API or a function URL
+        # they cannot be a 502, so this step does not apply (it used to add an "info").
         with fake_aws(os.path.join(ROOT, 'tests', 'worlds', 'access_denied.json')) as fake:
             r, findings = self.triage(fake, 'notify-fn')
         self.assertEqual(r.code, 0, repr(r))
-        self.only(findings, 'info', 'notify-fn logged 6 errors but no API Gateway API')
+        self.assertEqual([(f['severity'], f['title']) for f in findings],
+                         [('skip', 'no API Gateway API or function URL invokes notify-fn')])
 
 
 if __name__ == '__main__':
