@@ -98,6 +98,14 @@ class StepTestCase(CliTestCase):
         self.assertEqual([s['id'] for s in steps], [self.step])
         return r, steps[0]['findings']
 
+    def run_world(self, world, function):
+        """triage() against a fake serving `world`: a world's name or path, or a dict (written
+        to a scratch file first, for worlds built by the test)."""
+        if isinstance(world, dict):
+            world = self.write('world.json', json.dumps(world))
+        with fake_aws(world) as fake:
+            return self.triage(fake, function)
+
     def only(self, findings, severity, needle):
         """The one finding of that severity whose title holds needle."""
         hits = [f for f in findings if f['severity'] == severity and needle in f['title']]
