@@ -1,83 +1,164 @@
---- timeout: "Task timed out after X seconds" — is the timeout too short, and by how much.
+--- timeout: "Task timed out after X seconds": is the timeout too short, and by how much.
 --
--- The field guide's most common Lambda error. Gather the configured Timeout, every REPORT
--- line of the window (Duration, Init Duration, Max Memory Used, Status), the "Task timed
--- out" lines and the CloudWatch Duration p99 series; then decide:
---   * "signal: killed" / Runtime.ExitError with Max Memory Used = Memory Size is the
---     runtime running out of memory, not a timeout: fail with a memory fix;
---   * timed-out invocations: fail with a timeout computed from the observed p99 with
---     headroom (at least doubled, since a timed-out call's real duration is unknown),
---     capped at API Gateway's 29 s for API-backed functions and at Lambda's 900 s;
---   * no timeouts but p99 close to the timeout: warn;
---   * an API-backed function whose timeout exceeds 29 s: warn (callers get a 504 first).
--- Memory advice rides along: CPU scales with memory, so a slow function often needs both.
-local json = require("runbook.json")
-local logs = require("triage.logs")
-local metrics = require("triage.metrics")
-local runbook = require("runbook")
-local stats = require("triage.stats")
+-- Automates the field guide's "Diagnosing Lambda Timeout" (its first table row, step 1
+-- "where is the time spent", step 4 "increase the timeout, under 29 s behind API
+-- Gateway"). The checks, in the guide's order, over the REPORT lines and log events, the
+-- Duration p99 (the second witness, the only one without a log group) and the APIs in front:
+--   1. out of memory ("signal: killed" at Max Memory Used = Memory Size): fail, more memory;
+--   2. timed out ("Task timed out", REPORT Status: timeout): fail, a timeout from p99 with
+--      headroom (at least doubled), capped at the API's or Lambda's 900 s (steps/timeout/fix);
+--   3. close (no timeouts, p99 near the timeout): warn, the same fix;
+--   4. API ceiling (an API gives up before the function): warn, or fail past it;
+--   otherwise ok, with the numbers (steps/timeout/findings explains each).
+-- The APIs in front come from the `apis` evidence, not the resource policy: a policy says
+-- who MAY invoke (a statement can outlive its API), an integration is who DOES, and it
+-- carries the integration timeout, the real ceiling (REST APIs may raise it past 29 s).
+local findings = require("steps.timeout.findings")
+local fix = require("steps.timeout.fix")
+local logs = require("evidence.logs")
+local metrics = require("evidence.metrics")
+local stats = require("lib.stats")
+local step = require("triage.step")
 
-local fmt_ms, fmt_count = stats.fmt_ms, stats.fmt_count
+local P99 = "metric:Duration:p99"
+local check = {} -- the named checks, defined below the manifest
 
--- Lambda's largest memory size (MB).
-local MAX_MEMORY_MB = 10240
+local M = step.define{
+  id = "timeout",
+  title = "Timeouts",
+  description = "Configured timeout against observed durations, timeout and out-of-memory "
+    .. "log lines, and the integration timeout of the APIs in front",
+  tags = { "execution", "logs", "metrics" },
+  args = {
+    margin = { default = 0.8, help = "p99 at this share of the timeout is too close" },
+    headroom = { default = 1.5, help = "a new timeout is p99 times this" },
+    growth = { default = 2, help = "after timeouts, at least this multiple of the current timeout" },
+    api_ceiling_s = { default = 29, help = "API Gateway's timeout when the integration sets none" },
+    max_timeout_s = { default = 900, help = "Lambda's maximum timeout" },
+    low_memory_mb = { default = 512, help = "below this, a new timeout comes with more memory" },
+    memory_growth = { default = 2, help = "out of memory: multiply the memory by this" },
+    disagree = { default = 0.25, help = "REPORT lines and Duration metric disagree beyond this share" },
+    max_examples = { default = 3, help = "log lines quoted per finding" },
+  },
+  needs = { "config", "?events", "?reports", "?" .. P99, "?apis", "?role" },
+  run = function(ctx, ev)
+    local err = check.unreadable(ev)
+    if err then return ctx:error_from(err) end
+    local w = check.window(ctx, ev)
+    local oom = check.out_of_memory(ctx, ev, w)
+    local timed_out = check.timed_out(ctx, ev, w)
+    local close = check.close(ctx, ev, w, oom or timed_out)
+    check.api_ceiling(ctx, ev, w)
+    if not (oom or timed_out or close) then check.all_clear(ctx, w) end
+  end,
+}
 
--- gather -----------------------------------------------------------------------------------
+-- Data, or nil when the evidence is absent or its read failed.
+local function data(v)
+  if v.absent or v.failed then return nil end
+  return v
+end
 
--- Is the function invoked by API Gateway? Read its resource policy (one cheap call that
--- the forbidden step makes too): true/false, the matching statements, and an error when
--- the policy could not be read (then the answer is nil: unknown).
-local function api_backed(ctx)
-  local params = { FunctionName = ctx.function_name, Qualifier = ctx.qualifier }
-  local reply, err = ctx.aws.call("lambda", "GetPolicy", params)
-  if not reply then
-    if type(err) == "table" and err.code == "ResourceNotFoundException" then return false, {} end
-    return nil, {}, err
-  end
-  local doc = json.decode(reply.Policy or "") or {}
-  local statements = doc.Statement or {}
-  if statements.Effect then statements = { statements } end
-  local found = {}
-  for _, s in ipairs(statements) do
-    local principal = type(s.Principal) == "table" and s.Principal.Service or s.Principal
-    local services = type(principal) == "table" and principal or { principal }
-    for _, service in ipairs(services) do
-      if service == "apigateway.amazonaws.com" and s.Effect ~= "Deny" then
-        local cond = s.Condition or {}
-        local source = (cond.ArnLike or {})["AWS:SourceArn"] or (cond.StringEquals or {})["AWS:SourceArn"]
-        found[#found + 1] = { sid = s.Sid, source = source }
-      end
+--- The error to report when no duration can be read at all: logs failed (not absent)
+--- and the metric has nothing, or the logs are absent and the metric failed.
+function check.unreadable(ev)
+  local events, p99 = ev.events, ev[P99]
+  if data(events) or p99.max then return nil end
+  return events.failed or p99.failed
+end
+
+-- Which APIs invoke the function, and the soonest any of them gives up (seconds).
+local function front_door(ctx, ev)
+  local apis = ev.apis
+  if apis.failed then return { unknown = apis.failed } end
+  local fronts = {}
+  for _, api in ipairs(apis.rest or {}) do
+    for _, m in ipairs(api.methods) do
+      fronts[#fronts + 1] = { kind = "REST", name = api.name, id = api.id,
+                              route = m.method .. " " .. m.path, timeout_ms = m.timeout_ms }
     end
   end
-  return #found > 0, found
-end
-
-local function gather(ctx)
-  local fns = {
-    function() return ctx:config() end,
-    function() return logs.events(ctx) end,
-    function() return logs.reports(ctx) end,
-    function() return metrics.series(ctx, "Duration", "p99") end,
-    function() return api_backed(ctx) end,
-  }
-  local r = runbook.all(fns)
-  for _, x in ipairs(r) do
-    if not x[1] then error(x[2], 0) end
+  for _, api in ipairs(apis.http or {}) do
+    for _, i in ipairs(api.integrations) do
+      fronts[#fronts + 1] = { kind = "HTTP", name = api.name, id = api.id,
+                              route = i.routes[1] and i.routes[1].key or "(no route)",
+                              timeout_ms = i.timeout_ms }
+    end
   end
+  if #fronts == 0 and apis.errors and #apis.errors > 0 then
+    return { unknown = apis.errors[1].err or {} }
+  end
+  local ceiling
+  for _, f in ipairs(fronts) do
+    local s = f.timeout_ms and math.floor(f.timeout_ms / 1000) or ctx.args.api_ceiling_s
+    ceiling = math.min(ceiling or s, s)
+  end
+  return { fronts = fronts, ceiling_s = ceiling }
+end
+
+-- The durations to judge: the REPORT lines, else the Duration metric's p99 points.
+local function durations(ctx, ev, extra)
+  local values = {}
+  for i, r in ipairs(data(ev.reports) or {}) do values[i] = r.duration_ms end
+  local s = stats.summary(values)
+  s.source = "REPORT lines"
+  local p99 = data(ev[P99])
+  local line, agree = findings.cross_check(ctx, s, p99)
+  if line then extra[#extra + 1] = line end
+  if ev.events.absent then
+    extra[#extra + 1] = ev.events.absent .. ": durations come from the metric only"
+  end
+  if s.count == 0 and p99 and p99.max then
+    s = stats.summary(metrics.values(p99))
+    s.p99, s.max = p99.max, p99.max
+    s.source = ("Duration metric p99 per %d s, no REPORT lines"):format(p99.period)
+  end
+  return s, agree
+end
+
+--- What every check looks at: the configuration, the durations, the APIs in front,
+--- whether p99 is close to the timeout, and the evidence lines that go with them.
+function check.window(ctx, ev)
+  local cfg, extra = ev.config, {}
+  local s, agree = durations(ctx, ev, extra)
   return {
-    cfg = r[1][2], cfg_err = r[1][3],
-    events = r[2][2], events_err = r[2][3],
-    reports = r[3][2] or {},
-    p99 = r[4][2], p99_err = r[4][3],
-    api = r[5][2], api_statements = r[5][3] or {}, api_err = r[5][4],
+    cfg = cfg, durations = s, agree = agree, extra = extra, api = front_door(ctx, ev),
+    reports = data(ev.reports) or {}, events = data(ev.events) or {},
+    p99 = data(ev[P99]),
+    close = s.count > 0 and s.p99 >= ctx.args.margin * cfg.Timeout * 1000,
   }
 end
 
--- Timed-out invocations: "Task timed out after X seconds" lines and REPORT Status: timeout,
--- one entry per request id (lines without an id count on their own).
-local function timeouts_of(g)
+--- 1. Killed runtimes: "signal: killed" / Runtime.OutOfMemory at the memory limit.
+function check.out_of_memory(ctx, ev, w)
+  local killed, lines = {}, {}
+  for _, e in ipairs(w.events) do
+    if e.message:find("signal: killed", 1, true) then
+      lines[#lines + 1] = e
+      local id = logs.request_id(e.message)
+      if id then killed[id] = e end
+    end
+  end
+  local oom = {}
+  for _, r in ipairs(w.reports) do
+    local at_limit = r.max_memory_mb and r.memory_mb and r.max_memory_mb >= r.memory_mb
+    if at_limit and (killed[r.request_id] or r.error_type == "Runtime.OutOfMemory"
+        or (#lines > 0 and next(killed) == nil)) then
+      oom[#oom + 1] = r
+    end
+  end
+  if #oom == 0 then return false end
+  local target = math.min(fix.MAX_MEMORY_MB, oom[1].memory_mb * ctx.args.memory_growth)
+  local plan, verify = fix.plan(ctx, ev, { MemorySize = target })
+  findings.out_of_memory(ctx, w, oom, lines, { plan = plan, verify = verify, target = target })
+  return true
+end
+
+--- 2. Timed-out invocations: "Task timed out after X seconds" lines and REPORT Status:
+--- timeout, one entry per request id (lines without an id count on their own).
+function check.timed_out(ctx, ev, w)
   local by_id, list = {}, {}
-  for _, e in ipairs(g.events or {}) do
+  for _, e in ipairs(w.events) do
     local after = e.message:match("Task timed out after ([%d.]+) seconds")
     if after then
       local id = logs.request_id(e.message)
@@ -86,7 +167,7 @@ local function timeouts_of(g)
       list[#list + 1] = item
     end
   end
-  for _, r in ipairs(g.reports) do
+  for _, r in ipairs(w.reports) do
     local item = by_id[r.request_id]
     if item then
       item.report = r
@@ -96,372 +177,38 @@ local function timeouts_of(g)
       list[#list + 1] = item
     end
   end
-  return list
+  if #list == 0 then return false end
+  findings.timed_out(ctx, w, list, fix.too_short(ctx, ev, w, true))
+  return true
 end
 
--- Killed runtimes: "signal: killed" / Runtime.OutOfMemory, joined with their REPORT line.
-local function out_of_memory(g)
-  local killed, lines = {}, {}
-  for _, e in ipairs(g.events or {}) do
-    if e.message:find("signal: killed", 1, true) then
-      lines[#lines + 1] = e
-      local id = logs.request_id(e.message)
-      if id then killed[id] = e end
-    end
-  end
-  local oom = {}
-  for _, r in ipairs(g.reports) do
-    local at_limit = r.max_memory_mb and r.memory_mb and r.max_memory_mb >= r.memory_mb
-    if at_limit and (killed[r.request_id] or r.error_type == "Runtime.OutOfMemory"
-        or (#lines > 0 and next(killed) == nil)) then
-      oom[#oom + 1] = { report = r, line = killed[r.request_id] }
-    end
-  end
-  return oom, lines
+--- 3. No timeouts yet, but p99 close to the timeout (reported unless 1 or 2 was).
+function check.close(ctx, ev, w, reported)
+  if w.close and not reported then findings.close(ctx, w, fix.too_short(ctx, ev, w, false)) end
+  return w.close
 end
 
--- decide and explain -----------------------------------------------------------------------
-
-local function durations(reports)
-  local values = {}
-  for i, r in ipairs(reports) do values[i] = r.duration_ms end
-  local s = stats.summary(values)
-  s.source = "REPORT lines"
-  return s
-end
-
-local function duration_line(s, source)
-  return ("Duration p50 %s, p95 %s, p99 %s, max %s over %s %s (%s)"):format(
-    fmt_ms(s.p50), fmt_ms(s.p95), fmt_ms(s.p99), fmt_ms(s.max), fmt_count(s.count),
-    source == "REPORT lines" and "invocations" or "periods", source)
-end
-
--- Does the CloudWatch Duration p99 agree with the REPORT lines? An evidence line either way.
-local function cross_check(ctx, s, p99)
-  if not p99 or not p99.max then
-    if s.count > 0 then
-      return "CloudWatch Duration p99 has no datapoints in the window while the logs show "
-        .. fmt_count(s.count) .. " REPORT lines", false
-    end
-    return nil, true
-  end
-  local line = ("CloudWatch Duration p99 per %d s: highest %s"):format(p99.period, fmt_ms(p99.max))
-  if s.count == 0 then return line .. " (no REPORT lines to compare)", true end
-  local d = ctx.args.disagree
-  if p99.max < s.p99 * (1 - d) or p99.max > s.max * (1 + d) then
-    return line .. (": disagrees with the REPORT lines (p99 %s, max %s); logs may be "
-      .. "incomplete or the metric delayed"):format(fmt_ms(s.p99), fmt_ms(s.max)), false
-  end
-  return line .. ", consistent with the REPORT lines", true
-end
-
-local function api_line(g)
-  if g.api == nil then
-    return ("resource policy not readable (%s): API Gateway's 29 s limit not checked")
-      :format(g.api_err and g.api_err.code or "error")
-  end
-  if not g.api then return nil end
-  local s = g.api_statements[1]
-  return ("invoked by API Gateway (policy statement %s%s): API Gateway stops waiting after "
-    .. "29 s"):format(tostring(s.sid or "?"), s.source and (", source " .. s.source) or "")
-end
-
--- The new timeout (seconds) and whether it can be raised at all.
-local function new_timeout(ctx, timeout_s, p99_ms, timed_out, api)
-  local a = ctx.args
-  local need_ms = (p99_ms or 0) * a.headroom
-  if timed_out then need_ms = math.max(need_ms, timeout_s * 1000 * a.growth) end
-  local n = math.max(1, math.ceil(need_ms / 1000))
-  local cap = api and a.api_ceiling_s or a.max_timeout_s
-  local capped = n > cap
-  if capped then n = cap end
-  return n, capped, cap
-end
-
-local function memory_advice(ctx, cfg)
-  local mem = cfg.MemorySize or 128
-  if mem >= ctx.args.low_memory_mb then return nil end
-  local target = math.min(MAX_MEMORY_MB, math.max(ctx.args.low_memory_mb, mem * 2))
-  return target, ("CPU scales with memory (one full vCPU at 1,769 MB): %d MB -> %d MB makes "
-    .. "CPU-bound work and TLS handshakes faster and often costs no more"):format(mem, target)
-end
-
-local function guide_advice(cfg)
-  local tips = {}
-  if not (cfg.TracingConfig and cfg.TracingConfig.Mode == "Active") then
-    tips[#tips + 1] = "enable X-Ray (--tracing-config Mode=Active) and time each external "
-      .. "call to find the slow one"
-  else
-    tips[#tips + 1] = "X-Ray is on: look at the slow traces' subsegments for the slow call"
-  end
-  tips[#tips + 1] = "reuse connections across invocations (create clients outside the "
-    .. "handler); for RDS use RDS Proxy"
-  local vpc = cfg.VpcConfig
-  if vpc and vpc.SubnetIds and #vpc.SubnetIds > 0 then
-    tips[#tips + 1] = ("the function is in VPC %s: check the vpc step for a missing NAT "
-      .. "route or VPC endpoint, a common cause of hanging calls"):format(tostring(vpc.VpcId))
-  end
-  return table.concat(tips, "; ")
-end
-
-local function timeout_fix(ctx, g, s, timed_out)
-  local cfg, name = g.cfg, ctx.function_name
-  local n, capped, cap = new_timeout(ctx, cfg.Timeout, s.p99, timed_out, g.api)
-  local mem, mem_why = memory_advice(ctx, cfg)
-  local explain, commands, changes = {}, {}, {}
-  if n > cfg.Timeout then
-    local cmd = ("aws lambda update-function-configuration --function-name %s --timeout %d")
-      :format(name, n)
-    changes[#changes + 1] = ("Timeout %d s -> %d s"):format(cfg.Timeout, n)
-    if mem then
-      cmd = cmd .. (" --memory-size %d"):format(mem)
-      changes[#changes + 1] = ("MemorySize %d MB -> %d MB"):format(cfg.MemorySize, mem)
-    end
-    commands[1] = cmd
-    explain[#explain + 1] = timed_out
-      and ("raise the timeout to %d s (at least %gx the current %d s: a timed-out call's real "
-        .. "duration is unknown)"):format(n, ctx.args.growth, cfg.Timeout)
-      or ("raise the timeout to %d s (p99 %s x %g headroom)"):format(n, fmt_ms(s.p99),
-        ctx.args.headroom)
-  end
-  if capped then
-    explain[#explain + 1] = g.api
-      and ("API Gateway gives up at %d s whatever the function's timeout: return 202 at once "
-        .. "and do the work asynchronously (SQS, Step Functions)"):format(cap)
-      or ("the work does not fit in Lambda's %d s maximum: split it (Step Functions, SQS "
-        .. "batches)"):format(cap)
-  end
-  if mem_why then explain[#explain + 1] = mem_why end
-  explain[#explain + 1] = "then find the slow dependency: " .. guide_advice(cfg)
-  return {
-    explain = table.concat(explain, "; "),
-    commands = commands,
-    changes = #changes > 0 and table.concat(changes, ", ") or nil,
-  }, n
-end
-
--- A REPORT line as evidence: its time, then the line with tabs as spaces.
-local function report_line(r)
-  return r.iso .. " " .. r.line:gsub("%s+$", ""):gsub("\t", " ")
-end
-
-local function series_data(g)
-  return g.p99 and { label = "Duration p99 (ms)", values = metrics.values(g.p99), unit = "ms" }
-    or nil
-end
-
-local function report_oom(ctx, g, oom, killed_lines)
-  local first = oom[1].report
-  local mem = first.memory_mb
-  local target = math.min(MAX_MEMORY_MB, mem * ctx.args.memory_growth)
-  local evidence = {
-    ("%d invocations ended with Max Memory Used %d MB = Memory Size %d MB"):format(#oom,
-      first.max_memory_mb, mem),
-  }
-  for i = math.max(1, #killed_lines - ctx.args.max_examples + 1), #killed_lines do
-    evidence[#evidence + 1] = logs.quote(killed_lines[i])
-  end
-  evidence[#evidence + 1] = report_line(oom[#oom].report)
-  local peaks = {}
-  for _, r in ipairs(g.reports) do
-    if r.max_memory_mb and r.max_memory_mb < r.memory_mb then peaks[#peaks + 1] = r.max_memory_mb end
-  end
-  if #peaks > 0 then
-    local p95 = stats.percentile(peaks, 95)
-    evidence[#evidence + 1] = ("the other invocations peak at %d MB (p95), %s of %d MB")
-      :format(p95, stats.fmt_pct(p95, mem), mem)
-  end
-  ctx:finding{
-    severity = "fail",
-    title = ("out of memory, not a timeout: %d invocations killed at the %d MB limit"):format(#oom, mem),
-    evidence = evidence,
-    why = "the runtime process was killed when it used all its memory (signal: killed, "
-      .. "Runtime.ExitError); the invocation fails like a crash or a timeout, but a longer "
-      .. "timeout will not help",
-    fix = {
-      explain = ("raise the memory to %d MB (CPU grows with it too), then check the peak in "
-        .. "the REPORT lines; if it keeps growing with the input, process it in chunks or "
-        .. "stream it"):format(target),
-      commands = { ("aws lambda update-function-configuration --function-name %s --memory-size %d")
-        :format(ctx.function_name, target) },
-      changes = ("MemorySize %d MB -> %d MB"):format(mem, target),
-    },
-    confidence = #killed_lines > 0 and "high" or "medium",
-    data = { oom_invocations = #oom, memory_mb = mem, recommended_memory_mb = target },
-  }
-end
-
-local function report_timeouts(ctx, g, s, list, extra)
-  local cfg = g.cfg
-  local first, last = list[1], list[#list]
-  local when = function(item) return item.event and item.event.iso or item.report.iso end
-  local lines = 0
-  for _, item in ipairs(list) do if item.event then lines = lines + 1 end end
-  local evidence = {
-    ("%d invocations timed out in the last %s (%d 'Task timed out after %s seconds' lines), "
-      .. "first at %s, last at %s"):format(#list, ctx.window.label, lines,
-      string.format("%.2f", first.after_s or cfg.Timeout), when(first), when(last)),
-    duration_line(s, s.source),
-  }
-  for i = math.max(1, #list - ctx.args.max_examples + 1), #list do
-    local item = list[i]
-    if item.event then evidence[#evidence + 1] = logs.quote(item.event) end
-  end
-  local cold, init = 0, {}
-  for _, item in ipairs(list) do
-    if item.report and item.report.init_ms then
-      cold = cold + 1
-      init[#init + 1] = item.report.init_ms
-    end
-  end
-  if cold == 0 then
-    evidence[#evidence + 1] = ("none of the %d timed-out invocations was a cold start"):format(#list)
-  else
-    evidence[#evidence + 1] = ("%d of %d timed-out invocations %s (Init Duration up to %s)")
-      :format(cold, #list, cold == 1 and "was a cold start" or "were cold starts",
-        fmt_ms(stats.summary(init).max))
-  end
-  for _, line in ipairs(extra) do evidence[#evidence + 1] = line end
-  local api = api_line(g)
-  if api then evidence[#evidence + 1] = api end
-  local fix, n = timeout_fix(ctx, g, s, true)
-  local why = ("Lambda stops the invocation at %d s: the caller gets an error (API Gateway a "
-    .. "504), and retries repeat the work"):format(cfg.Timeout)
-  if cold * 2 >= #list then
-    why = why .. "; most timeouts are cold starts, see the cold_start step"
-  end
-  ctx:finding{
-    severity = "fail",
-    title = ("%d invocations timed out at the %d s timeout (p99 %s)"):format(#list, cfg.Timeout,
-      fmt_ms(s.p99)),
-    evidence = evidence, why = why, fix = fix,
-    confidence = lines > 0 and "high" or "medium",
-    data = { timeouts = #list, timeout_s = cfg.Timeout, p50_ms = s.p50, p95_ms = s.p95,
-             p99_ms = s.p99, max_ms = s.max, invocations = s.count, cold_timeouts = cold,
-             recommended_timeout_s = n, series = series_data(g) },
-  }
-end
-
-local function report_api_ceiling(ctx, g, s)
-  local cfg = g.cfg
-  local ceiling = ctx.args.api_ceiling_s
+--- 4. An API that gives up before the function: its timeout is above the integration's,
+--- or invocations ran past it.
+function check.api_ceiling(ctx, ev, w)
+  local ceiling = w.api.ceiling_s
+  if not ceiling then return false end
   local over = 0
-  for _, r in ipairs(g.reports) do
+  for _, r in ipairs(w.reports) do
     if r.duration_ms > ceiling * 1000 then over = over + 1 end
   end
-  if cfg.Timeout <= ceiling and over == 0 then return end
-  local evidence = { api_line(g), ("configured Timeout %d s"):format(cfg.Timeout) }
-  if s.count > 0 then evidence[#evidence + 1] = duration_line(s, s.source) end
-  ctx:finding{
-    severity = over > 0 and "fail" or "warn",
-    title = over > 0
-      and ("%d invocations ran past API Gateway's %d s limit: callers got 504"):format(over, ceiling)
-      or ("timeout %d s exceeds API Gateway's %d s limit"):format(cfg.Timeout, ceiling),
-    evidence = evidence,
-    why = ("API Gateway answers 504 after %d s while the function keeps running (and "
-      .. "billing) up to its own %d s timeout"):format(ceiling, cfg.Timeout),
-    fix = {
-      explain = ("cap the timeout at %d s so the function stops when the caller has given up; "
-        .. "move work that needs longer to an asynchronous pattern (SQS, Step Functions) and "
-        .. "return 202"):format(ceiling),
-      commands = { ("aws lambda update-function-configuration --function-name %s --timeout %d")
-        :format(ctx.function_name, ceiling) },
-      changes = ("Timeout %d s -> %d s"):format(cfg.Timeout, ceiling),
-    },
-    confidence = "medium",
-    data = { timeout_s = cfg.Timeout, api_ceiling_s = ceiling, over_ceiling = over },
-  }
+  if w.cfg.Timeout <= ceiling and over == 0 then return false end
+  local plan, verify = fix.plan(ctx, ev, { Timeout = ceiling })
+  findings.api_ceiling(ctx, w, over, { plan = plan, verify = verify })
+  return true
 end
 
-local function report_close(ctx, g, s, extra)
-  local cfg = g.cfg
-  local share = s.p99 / (cfg.Timeout * 1000)
-  local fix, n = timeout_fix(ctx, g, s, false)
-  local evidence = { duration_line(s, s.source), ("configured Timeout %d s"):format(cfg.Timeout) }
-  for _, line in ipairs(extra) do evidence[#evidence + 1] = line end
-  ctx:finding{
-    severity = "warn",
-    title = ("p99 %s is %s of the %d s timeout"):format(fmt_ms(s.p99), stats.fmt_pct(share, 1),
-      cfg.Timeout),
-    evidence = evidence,
-    why = "no invocation timed out yet, but the slowest ones are close: a little more load "
-      .. "or a slower dependency turns them into timeouts",
-    fix = fix, confidence = "medium",
-    data = { timeout_s = cfg.Timeout, p50_ms = s.p50, p95_ms = s.p95, p99_ms = s.p99,
-             max_ms = s.max, invocations = s.count, recommended_timeout_s = n,
-             series = series_data(g) },
-  }
+--- Nothing wrong: ok with the numbers, or a skip when there was nothing to judge.
+function check.all_clear(ctx, w)
+  if w.durations.count > 0 then return findings.all_clear(ctx, w) end
+  if w.api.ceiling_s and w.cfg.Timeout > w.api.ceiling_s then return end -- 4 said it
+  ctx:skip(("no invocations in the last %s to compare with the %d s timeout")
+    :format(ctx.window.label, w.cfg.Timeout))
 end
 
-return {
-  id = "timeout",
-  title = "Timeouts",
-  description = "Configured timeout against observed durations, timeout and out-of-memory "
-    .. "log lines, and API Gateway's 29 s limit",
-  tags = { "execution", "logs", "metrics" },
-  args = {
-    margin = 0.8,         -- p99 at this share of the timeout is too close
-    headroom = 1.5,       -- new timeout = p99 x headroom
-    growth = 2,           -- after timeouts, at least this multiple of the current timeout
-    api_ceiling_s = 29,   -- API Gateway's integration timeout
-    max_timeout_s = 900,  -- Lambda's maximum timeout
-    low_memory_mb = 512,  -- below this, propose more memory with a new timeout
-    memory_growth = 2,    -- out of memory: multiply the memory by this
-    disagree = 0.25,      -- REPORT lines and the Duration metric disagree beyond this share
-    max_examples = 3,     -- log lines quoted per finding
-  },
-  run = function(ctx)
-    local g = gather(ctx)
-    if not g.cfg then return ctx:error_from(g.cfg_err, "lambda GetFunctionConfiguration") end
-    if not g.events and not (g.p99 and g.p99.max) then
-      if g.events_err and g.events_err.code ~= "ResourceNotFoundException" then
-        return ctx:error_from(g.events_err, "logs FilterLogEvents")
-      end
-      if g.p99_err then return ctx:error_from(g.p99_err, "monitoring GetMetricStatistics") end
-    end
-    local s = durations(g.reports)
-    local extra = {}
-    local check, agree = cross_check(ctx, s, g.p99)
-    if check then extra[#extra + 1] = check end
-    if not g.events then
-      extra[#extra + 1] = ("no log group %s: durations come from the metric only")
-        :format(logs.group(ctx))
-    end
-    if s.count == 0 and g.p99 and g.p99.max then
-      -- No REPORT lines: judge the metric's p99 instead.
-      local values = metrics.values(g.p99)
-      s = { count = #g.p99.points, p50 = stats.percentile(values, 50),
-            p95 = stats.percentile(values, 95), p99 = g.p99.max, max = g.p99.max,
-            source = ("Duration metric p99 per %d s, no REPORT lines"):format(g.p99.period) }
-    end
-    local oom, killed = out_of_memory(g)
-    if #oom > 0 then report_oom(ctx, g, oom, killed) end
-    local list = timeouts_of(g)
-    if #list > 0 then
-      report_timeouts(ctx, g, s, list, extra)
-    elseif s.count > 0 and s.p99 >= ctx.args.margin * g.cfg.Timeout * 1000 and #oom == 0 then
-      report_close(ctx, g, s, extra)
-    end
-    if g.api then report_api_ceiling(ctx, g, s) end
-    if #oom > 0 or #list > 0 or (s.count > 0 and s.p99 >= ctx.args.margin * g.cfg.Timeout * 1000) then
-      return
-    end
-    if s.count == 0 then
-      return ctx:skip(("no invocations in the last %s to compare with the %d s timeout")
-        :format(ctx.window.label, g.cfg.Timeout))
-    end
-    local evidence = { duration_line(s, s.source), ("configured Timeout %d s"):format(g.cfg.Timeout) }
-    for _, line in ipairs(extra) do evidence[#evidence + 1] = line end
-    local api = api_line(g)
-    if api then evidence[#evidence + 1] = api end
-    ctx:finding{
-      severity = "ok",
-      title = ("no timeouts in the last %s (p99 %s of %d s)"):format(ctx.window.label,
-        fmt_ms(s.p99), g.cfg.Timeout),
-      evidence = evidence,
-      confidence = agree and "high" or "medium",
-      data = { timeout_s = g.cfg.Timeout, p50_ms = s.p50, p95_ms = s.p95, p99_ms = s.p99,
-               max_ms = s.max, invocations = s.count, series = series_data(g) },
-    }
-  end,
-}
+return M

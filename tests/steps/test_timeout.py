@@ -1,5 +1,7 @@
-"""The timeout step through the real binary: timeouts, out of memory, API Gateway's 29 s,
-p99 close to the timeout, the REPORT lines against the Duration metric, and no false alarm.
+"""The timeout step through the real binary: timeouts, out of memory, the integration
+timeout of the APIs in front, p99 close to the timeout, the REPORT lines against the
+Duration metric, no false alarm, and the fixes as plans (operation, parameters, the
+rendered command, verify entries), in the aws and aws-cn partitions.
 
 Worlds: tests/worlds/timeout.json, oom.json, healthy.json, basic.json, plus small worlds
 written per test for the edge cases.
@@ -14,17 +16,33 @@ import uuid
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, '..', 'cli'))
 
-from clitest import CliTestCase, fake_aws  # noqa: E402
+from clitest import StepTestCase  # noqa: E402
 
 ACCOUNT = '123456789012'
 CREDS = [{'access_key_id': 'AKIAIOSFODNN7EXAMPLE',
           'secret_access_key': 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY'}]
+XRAY = 'arn:aws:iam::aws:policy/AWSXRayDaemonWriteAccess'
 
 
-def small_world(name, config, durations, timed_out=(), api=False, metric=None, logs=True):
+def rest_api(name, function, region='us-east-1', timeout_ms=None):
+    """A REST API whose GET /search integrates the function (AWS_PROXY)."""
+    integration = {'type': 'AWS_PROXY', 'httpMethod': 'POST', 'uri': (
+        'arn:aws:apigateway:%s:lambda:path/2015-03-31/functions/arn:aws:lambda:%s:%s:function:'
+        '%s/invocations' % (region, region, ACCOUNT, function))}
+    if timeout_ms is not None:
+        integration['timeoutInMillis'] = timeout_ms
+    return {'rest_apis': {'s3a7c9h2x1': {
+        'api': {'name': name}, 'stages': {'prod': {'deploymentId': 'd1'}},
+        'resources': {'root0a': {'path': '/'}, 'srch1': {
+            'parentId': 'root0a', 'pathPart': 'search', 'path': '/search',
+            'methods': {'GET': {'method': {}, 'integration': integration}}}}}}}
+
+
+def small_world(name, config, durations, timed_out=(), api=False, metric=None, logs=True,
+                timeout_ms=None):
     """A world with one function and one REPORT line per duration (ms), a minute apart;
     indexes in timed_out end with 'Task timed out'. metric: Duration metric values
-    (defaults to the durations themselves)."""
+    (defaults to the durations themselves). api: a REST API integrates the function."""
     timeout = config['Timeout']
     events = []
     for i, d in enumerate(durations):
@@ -55,41 +73,18 @@ def small_world(name, config, durations, timed_out=(), api=False, metric=None, l
     if not logs:
         del world['logs']
     if api:
-        world['lambda']['functions'][name]['policy'] = {
-            'Version': '2012-10-17', 'Statement': [{
-                'Sid': 'search-api-invoke', 'Effect': 'Allow',
-                'Principal': {'Service': 'apigateway.amazonaws.com'},
-                'Action': 'lambda:InvokeFunction',
-                'Resource': 'arn:aws:lambda:us-east-1:%s:function:%s' % (ACCOUNT, name),
-                'Condition': {'ArnLike': {'AWS:SourceArn':
-                                          'arn:aws:execute-api:us-east-1:%s:s3a7c9h2x1/*/GET/search'
-                                          % ACCOUNT}}}]}
+        world['apigateway'] = rest_api('search-api', name, timeout_ms=timeout_ms)
     return world
 
 
-class TimeoutStepTest(CliTestCase):
-
-    def triage(self, world, function):
-        if isinstance(world, dict):
-            path = self.write('world.json', json.dumps(world))
-            world = path
-        with fake_aws(world) as fake:
-            r = self.rb(fake, 'triage.lua', function, '--steps', 'timeout', '--format', 'json')
-        self.assertIn(r.code, (0, 1), repr(r))
-        steps = r.json()['steps']
-        self.assertEqual([s['id'] for s in steps], ['timeout'], repr(r))
-        return r, steps[0]['findings']
-
-    def only(self, findings, severity):
-        chosen = [f for f in findings if f['severity'] == severity]
-        self.assertEqual(len(chosen), 1, json.dumps(findings, indent=1))
-        return chosen[0]
+class TimeoutStepTest(StepTestCase):
+    step = 'timeout'
 
     def test_timeout_fails_on_task_timed_out_lines_and_doubles_the_timeout(self):
-        r, findings = self.triage('timeout', 'report-builder')
+        r, findings = self.run_world('timeout', 'report-builder')
         self.assertEqual(r.code, 1)
         self.assertNotIn('c7x2k9m4p1q8', r.out)  # the DB_HOST environment value
-        f = self.only(findings, 'fail')
+        f = self.only(findings, 'fail', '')
         self.assertEqual(f['title'], '12 invocations timed out at the 3 s timeout (p99 3 s)')
         ev = '\n'.join(f['evidence'])
         self.assertRegex(ev, r"12 invocations timed out in the last 1h \(12 'Task timed out "
@@ -99,11 +94,16 @@ class TimeoutStepTest(CliTestCase):
         self.assertRegex(ev, r'\d{4}-\d\d-\d\dT[\d:.]+Z [0-9a-f-]{36} Task timed out after 3\.00 seconds')
         self.assertIn('1 of 12 timed-out invocations was a cold start', ev)
         self.assertIn('consistent with the REPORT lines', ev)
-        self.assertIn('invoked by API Gateway (policy statement reports-api-invoke', ev)
+        # the API in front comes from its integration (apis evidence), not the policy
+        self.assertIn('invoked through API Gateway: REST API reports-api (r3p8t5v2w9) '
+                      'GET /reports/{id}; it stops waiting after 29 s', ev)
         self.assertEqual(f['fix']['commands'], [
+            'aws iam attach-role-policy --role-name report-builder-role --policy-arn ' + XRAY,
             'aws lambda update-function-configuration --function-name report-builder '
-            '--timeout 6 --memory-size 512'])
-        self.assertEqual(f['fix']['changes'], 'Timeout 3 s -> 6 s, MemorySize 256 MB -> 512 MB')
+            '--memory-size 512 --timeout 6 --tracing-config \'{"Mode":"Active"}\''])
+        self.assertEqual(f['fix']['changes'], 'Timeout 3 s -> 6 s, MemorySize 256 MB -> 512 MB, '
+                                              'TracingConfig PassThrough -> Active, role '
+                                              'report-builder-role + AWSXRayDaemonWriteAccess')
         self.assertIn('X-Ray', f['fix']['explain'])
         self.assertIn('RDS Proxy', f['fix']['explain'])
         self.assertEqual(f['confidence'], 'high')
@@ -114,10 +114,58 @@ class TimeoutStepTest(CliTestCase):
         self.assertGreater(len(f['data']['series']['values']), 30)
         self.assertEqual(max(f['data']['series']['values']), 3000)
 
+    def test_timeout_fix_is_a_plan_with_undo_and_verify(self):
+        r, findings = self.run_world('timeout', 'report-builder')
+        fix = self.only(findings, 'fail', '')['fix']
+        attach, update = fix['plan']
+        self.assertEqual((attach['service'], attach['operation']), ('iam', 'AttachRolePolicy'))
+        self.assertEqual(attach['params'], {'RoleName': 'report-builder-role', 'PolicyArn': XRAY})
+        self.assertEqual(attach['undo']['operation'], 'DetachRolePolicy')
+        # same operation and values as the hand-written command it replaces
+        self.assertEqual((update['service'], update['operation']),
+                         ('lambda', 'UpdateFunctionConfiguration'))
+        self.assertEqual(update['params'], {'FunctionName': 'report-builder', 'Timeout': 6,
+                                            'MemorySize': 512, 'TracingConfig': {'Mode': 'Active'}})
+        self.assertEqual(update['before'], {'Timeout': 3, 'MemorySize': 256,
+                                            'TracingConfig': {'Mode': 'PassThrough'}})
+        self.assertEqual(update['undo']['params'], dict(update['before'], FunctionName='report-builder'))
+        self.assertEqual(update['read']['operation'], 'GetFunctionConfiguration')
+        self.assertEqual([v['what'] for v in fix['verify']],
+                         ['Timeout >= 6', 'MemorySize >= 512', 'TracingConfig.Mode == Active'])
+
+    def test_timeout_role_that_may_trace_gets_no_attach_and_active_tracing_no_change(self):
+        config = {'Runtime': 'nodejs22.x', 'Timeout': 3, 'MemorySize': 1024,
+                  'Role': 'arn:aws:iam::%s:role/quote-fn-role' % ACCOUNT}
+        durations = [1200.0 + 10 * i for i in range(38)] + [2650.0, 2700.0]
+        world = small_world('quote-fn', config, durations)
+        world['iam'] = {'roles': {'quote-fn-role': {'attached_policies': [XRAY]}}}
+        r, findings = self.run_world(world, 'quote-fn')
+        fix = self.only(findings, 'warn', '')['fix']
+        self.assertEqual([s['operation'] for s in fix['plan']], ['UpdateFunctionConfiguration'])
+        world['lambda']['functions']['quote-fn']['configuration']['TracingConfig'] = {'Mode': 'Active'}
+        r, findings = self.run_world(world, 'quote-fn')
+        fix = self.only(findings, 'warn', '')['fix']
+        self.assertEqual(fix['commands'], [
+            'aws lambda update-function-configuration --function-name quote-fn --timeout 5'])
+        self.assertEqual([v['what'] for v in fix['verify']], ['Timeout >= 5'])
+        self.assertIn('X-Ray is on', fix['explain'])
+
+    def test_timeout_builds_the_xray_policy_arn_in_the_functions_partition(self):
+        config = {'Runtime': 'python3.12', 'Timeout': 3, 'MemorySize': 1024,
+                  'FunctionArn': 'arn:aws-cn:lambda:cn-north-1:%s:function:bj-fn' % ACCOUNT,
+                  'Role': 'arn:aws-cn:iam::%s:role/bj-fn-role' % ACCOUNT}
+        durations = [1200.0 + 10 * i for i in range(38)] + [2650.0, 2700.0]
+        world = dict(small_world('bj-fn', config, durations), region='cn-north-1')
+        r, findings = self.run_world(world, 'bj-fn')
+        fix = self.only(findings, 'warn', '')['fix']
+        self.assertEqual(fix['commands'][0], 'aws iam attach-role-policy --role-name bj-fn-role '
+                         '--policy-arn arn:aws-cn:iam::aws:policy/AWSXRayDaemonWriteAccess')
+        self.assertNotIn('arn:aws:', json.dumps(fix))
+
     def test_timeout_calls_signal_killed_at_the_memory_limit_out_of_memory_not_timeout(self):
-        r, findings = self.triage('oom', 'image-resizer')
+        r, findings = self.run_world('oom', 'image-resizer')
         self.assertEqual(r.code, 1)
-        f = self.only(findings, 'fail')
+        f = self.only(findings, 'fail', '')
         self.assertEqual(f['title'], 'out of memory, not a timeout: 7 invocations killed at '
                                      'the 128 MB limit')
         ev = '\n'.join(f['evidence'])
@@ -127,13 +175,16 @@ class TimeoutStepTest(CliTestCase):
         self.assertEqual(f['fix']['commands'], [
             'aws lambda update-function-configuration --function-name image-resizer '
             '--memory-size 256'])
+        self.assertEqual(f['fix']['plan'][0]['params'], {'FunctionName': 'image-resizer',
+                                                         'MemorySize': 256})
+        self.assertEqual([v['what'] for v in f['fix']['verify']], ['MemorySize >= 256'])
         self.assertEqual(f['fix']['changes'], 'MemorySize 128 MB -> 256 MB')
         for g in findings:
             for cmd in (g.get('fix') or {}).get('commands', []):
                 self.assertNotIn('--timeout', cmd)
 
     def test_timeout_healthy_function_gets_no_alarm(self):
-        r, findings = self.triage('healthy', 'orders-api')
+        r, findings = self.run_world('healthy', 'orders-api')
         self.assertEqual(r.code, 0, repr(r))
         self.assertEqual([f['severity'] for f in findings], ['ok'])
         f = findings[0]
@@ -147,40 +198,55 @@ class TimeoutStepTest(CliTestCase):
         durations = [3100.0, 4800.5, 20000.0, 6100.2, 8900.7, 20000.0, 5200.3, 7300.9,
                      20000.0, 4100.1]
         world = small_world('search-api', config, durations, timed_out={2, 5, 8}, api=True)
-        r, findings = self.triage(world, 'search-api')
-        f = self.only(findings, 'fail')
+        r, findings = self.run_world(world, 'search-api')
+        f = self.only(findings, 'fail', '')
         self.assertEqual(f['title'], '3 invocations timed out at the 20 s timeout (p99 20 s)')
-        self.assertEqual(f['fix']['commands'], [
-            'aws lambda update-function-configuration --function-name search-api --timeout 29'])
+        self.assertEqual(f['fix']['plan'][-1]['params']['Timeout'], 29)
+        self.assertEqual(f['fix']['commands'][-1],
+                         'aws lambda update-function-configuration --function-name search-api '
+                         '--timeout 29 --tracing-config \'{"Mode":"Active"}\'')
         self.assertIn('API Gateway gives up at 29 s', f['fix']['explain'])
-        self.assertNotIn('--memory-size', f['fix']['commands'][0])
+        self.assertNotIn('--memory-size', f['fix']['commands'][-1])
+
+    def test_timeout_takes_the_ceiling_from_the_integration_timeout(self):
+        config = {'Runtime': 'python3.12', 'Timeout': 20, 'MemorySize': 1024}
+        world = small_world('search-api', config, [800.0, 950.0, 1020.0], api=True,
+                            timeout_ms=15000)
+        r, findings = self.run_world(world, 'search-api')
+        f = self.only(findings, 'warn', '')
+        self.assertEqual(f['title'], "timeout 20 s exceeds API Gateway's 15 s limit")
+        self.assertEqual(f['fix']['commands'], [
+            'aws lambda update-function-configuration --function-name search-api --timeout 15'])
+        self.assertEqual([v['what'] for v in f['fix']['verify']], ['Timeout <= 15'])
 
     def test_timeout_warns_when_an_api_backed_timeout_exceeds_29_seconds(self):
-        r, findings = self.triage('basic', 'my-fn')
+        r, findings = self.run_world('basic', 'my-fn')
         self.assertEqual(r.code, 0, repr(r))
-        f = self.only(findings, 'warn')
+        f = self.only(findings, 'warn', '')
         self.assertEqual(f['title'], "timeout 30 s exceeds API Gateway's 29 s limit")
         self.assertEqual(f['fix']['commands'], [
             'aws lambda update-function-configuration --function-name my-fn --timeout 29'])
-        self.assertIn('orders-rest-api-invoke', '\n'.join(f['evidence']))
+        self.assertIn('REST API orders-api (k8m2n4p6q0) POST /orders and HTTP API '
+                      'orders-http-api (h7t8p9a0b1) GET /orders', '\n'.join(f['evidence']))
 
     def test_timeout_warns_when_p99_is_close_to_the_timeout(self):
         config = {'Runtime': 'nodejs22.x', 'Timeout': 3, 'MemorySize': 1024}
         durations = [1200.0 + 10 * i for i in range(38)] + [2650.0, 2700.0]
-        r, findings = self.triage(small_world('quote-fn', config, durations), 'quote-fn')
+        r, findings = self.run_world(small_world('quote-fn', config, durations), 'quote-fn')
         self.assertEqual(r.code, 0, repr(r))
-        f = self.only(findings, 'warn')
+        f = self.only(findings, 'warn', '')
         self.assertEqual(f['title'], 'p99 2.7 s is 90% of the 3 s timeout')
-        self.assertEqual(f['fix']['commands'], [
-            'aws lambda update-function-configuration --function-name quote-fn --timeout 5'])
+        self.assertEqual(f['fix']['commands'][-1],
+                         'aws lambda update-function-configuration --function-name quote-fn '
+                         '--timeout 5 --tracing-config \'{"Mode":"Active"}\'')
         self.assertEqual(f['data']['p99_ms'], 2700)
 
     def test_timeout_says_when_the_duration_metric_disagrees_with_report_lines(self):
         config = {'Runtime': 'python3.12', 'Timeout': 10, 'MemorySize': 512}
         durations = [100.0 + i for i in range(10)]
         world = small_world('lag-fn', config, durations, metric=[9000.0] * 10)
-        r, findings = self.triage(world, 'lag-fn')
-        f = self.only(findings, 'ok')
+        r, findings = self.run_world(world, 'lag-fn')
+        f = self.only(findings, 'ok', '')
         self.assertEqual(f['confidence'], 'medium')
         self.assertRegex('\n'.join(f['evidence']), r'CloudWatch Duration p99 per 60 s: highest '
                                                     r'9 s: disagrees with the REPORT lines')
@@ -188,14 +254,22 @@ class TimeoutStepTest(CliTestCase):
     def test_timeout_without_a_log_group_judges_the_duration_metric(self):
         config = {'Runtime': 'python3.12', 'Timeout': 5, 'MemorySize': 1024}
         world = small_world('nolog-fn', config, [1500.0, 2200.0, 4700.0, 1800.0], logs=False)
-        r, findings = self.triage(world, 'nolog-fn')
-        f = self.only(findings, 'warn')
+        r, findings = self.run_world(world, 'nolog-fn')
+        f = self.only(findings, 'warn', '')
         self.assertEqual(f['title'], 'p99 4.7 s is 94% of the 5 s timeout')
         ev = '\n'.join(f['evidence'])
         self.assertIn('over 4 periods (Duration metric p99 per 60 s, no REPORT lines)', ev)
         self.assertIn('no log group /aws/lambda/nolog-fn: durations come from the metric only', ev)
-        self.assertEqual(f['fix']['commands'], [
-            'aws lambda update-function-configuration --function-name nolog-fn --timeout 8'])
+        self.assertEqual(f['fix']['commands'][-1],
+                         'aws lambda update-function-configuration --function-name nolog-fn '
+                         '--timeout 8 --tracing-config \'{"Mode":"Active"}\'')
+
+    def test_timeout_without_invocations_skips(self):
+        config = {'Runtime': 'python3.12', 'Timeout': 5, 'MemorySize': 1024}
+        r, findings = self.run_world(small_world('idle-fn', config, [], logs=False), 'idle-fn')
+        self.assertEqual(r.code, 0, repr(r))
+        self.assertEqual([(f['severity'], f['title']) for f in findings],
+                         [('skip', 'no invocations in the last 1h to compare with the 5 s timeout')])
 
 
 if __name__ == '__main__':
