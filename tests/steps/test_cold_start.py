@@ -1,6 +1,8 @@
 """The cold_start step through the real binary: init longer than the timeout (SnapStart or
 provisioned concurrency), frequent slow cold starts, callers bypassing provisioned
-concurrency, and no false alarm on a healthy function.
+concurrency, no false alarm on a healthy function, the step's applies rule (no log group,
+no invocations), and the fixes as plans (operations, parameters, the published Version
+passed by reference, verify entries).
 
 Worlds: tests/worlds/cold_start.json, healthy.json, and small worlds written per test.
 """
@@ -14,7 +16,7 @@ import uuid
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, '..', 'cli'))
 
-from clitest import CliTestCase, fake_aws, ROOT  # noqa: E402
+from clitest import StepTestCase, ROOT  # noqa: E402
 
 CREDS = [{'access_key_id': 'AKIAIOSFODNN7EXAMPLE',
           'secret_access_key': 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY'}]
@@ -57,22 +59,17 @@ SLOW_BURSTY = [(2400.0, 2810.5), (310.0, None), (280.0, None), (2100.0, 3120.9),
                (2300.0, 3050.1), (290.0, None), (300.0, None), (295.0, None), (305.0, None)]
 
 
-class ColdStartStepTest(CliTestCase):
+class ColdStartStepTest(StepTestCase):
+    step = 'cold_start'
 
-    def triage(self, world, function):
-        if isinstance(world, dict):
-            world = self.write('world.json', json.dumps(world))
-        with fake_aws(world) as fake:
-            r = self.rb(fake, 'triage.lua', function, '--steps', 'cold_start', '--format', 'json')
-        self.assertIn(r.code, (0, 1), repr(r))
-        steps = r.json()['steps']
-        self.assertEqual([s['id'] for s in steps], ['cold_start'], repr(r))
-        findings = steps[0]['findings']
+    def finding(self, world, function):
+        """The step's one finding."""
+        r, findings = self.run_world(world, function)
         self.assertEqual(len(findings), 1, findings)
         return r, findings[0]
 
     def test_cold_start_longer_than_the_timeout_fails_and_proposes_snapstart(self):
-        r, f = self.triage('cold_start', 'invoice-renderer')
+        r, f = self.finding('cold_start', 'invoice-renderer')
         self.assertEqual(r.code, 1)
         self.assertEqual(f['severity'], 'fail')
         self.assertEqual(f['title'], 'cold starts exceed the 6 s timeout: Init Duration max '
@@ -88,12 +85,13 @@ class ColdStartStepTest(CliTestCase):
         self.assertIn('peak ConcurrentExecutions 5', ev)
         self.assertEqual(f['fix']['commands'], [
             'aws lambda update-function-configuration --function-name invoice-renderer '
-            '--snap-start ApplyOn=PublishedVersions',
-            'aws lambda wait function-updated-v2 --function-name invoice-renderer',
+            '--snap-start \'{"ApplyOn":"PublishedVersions"}\'',
             'VERSION=$(aws lambda publish-version --function-name invoice-renderer --query '
             'Version --output text)',
             'aws lambda update-alias --function-name invoice-renderer --name live '
             '--function-version "$VERSION"'])
+        self.assertIn('wait for the update to finish (aws lambda wait function-updated-v2 '
+                      '--function-name invoice-renderer) before publishing', f['fix']['explain'])
         self.assertIn('aws lambda put-provisioned-concurrency-config --function-name '
                       'invoice-renderer --qualifier live --provisioned-concurrent-executions 5',
                       f['fix']['explain'])
@@ -106,7 +104,7 @@ class ColdStartStepTest(CliTestCase):
         with open(os.path.join(ROOT, 'tests', 'worlds', 'cold_start.json')) as fh:
             world = json.load(fh)
         world['lambda']['functions']['invoice-renderer']['configuration']['Runtime'] = 'python3.11'
-        r, f = self.triage(world, 'invoice-renderer')
+        r, f = self.finding(world, 'invoice-renderer')
         self.assertEqual(f['severity'], 'fail')
         self.assertIn('SnapStart does not support python3.11 (Java 11+, Python 3.12+ and .NET 8+ '
                       'only)', f['evidence'])
@@ -119,7 +117,7 @@ class ColdStartStepTest(CliTestCase):
     def test_cold_start_frequent_slow_cold_starts_warn_with_a_new_alias_for_provisioning(self):
         world = small_world('pdf-preview', {'Runtime': 'nodejs22.x', 'Timeout': 30},
                             SLOW_BURSTY, peak=4)
-        r, f = self.triage(world, 'pdf-preview')
+        r, f = self.finding(world, 'pdf-preview')
         self.assertEqual(r.code, 0, repr(r))
         self.assertEqual(f['severity'], 'warn')
         self.assertEqual(f['title'], 'frequent slow cold starts: 30% of invocations, Init '
@@ -140,7 +138,7 @@ class ColdStartStepTest(CliTestCase):
                                                       'Status': 'READY'}}}
         world = small_world('pdf-preview', {'Runtime': 'python3.12', 'Timeout': 30},
                             SLOW_BURSTY, peak=4, extra=extra)
-        r, f = self.triage(world, 'pdf-preview')
+        r, f = self.finding(world, 'pdf-preview')
         self.assertEqual(f['severity'], 'warn')
         ev = '\n'.join(f['evidence'])
         self.assertIn('provisioned concurrency on live: ', ev)
@@ -149,13 +147,66 @@ class ColdStartStepTest(CliTestCase):
         self.assertIn('SnapStart cannot be combined with the existing provisioned concurrency', ev)
 
     def test_cold_start_healthy_function_gets_no_alarm(self):
-        r, f = self.triage('healthy', 'orders-api')
+        r, f = self.finding('healthy', 'orders-api')
         self.assertEqual(r.code, 0, repr(r))
         self.assertEqual(f['severity'], 'ok')
         self.assertEqual(f['title'], '2 cold starts in 88 invocations (2.3%), Init Duration p95 413 ms')
         self.assertEqual(f['data']['cold_starts'], 2)
         self.assertIsNone(f['fix'])
 
+
+    def test_cold_start_snapstart_fix_is_a_plan_that_moves_the_alias_to_the_published_version(self):
+        r, f = self.finding('cold_start', 'invoice-renderer')
+        plan = f['fix']['plan']
+        self.assertEqual([s['operation'] for s in plan],
+                         ['UpdateFunctionConfiguration', 'PublishVersion', 'UpdateAlias'])
+        self.assertEqual(plan[0]['params'], {'FunctionName': 'invoice-renderer',
+                                             'SnapStart': {'ApplyOn': 'PublishedVersions'}})
+        self.assertEqual(plan[0]['before'], {'SnapStart': {'ApplyOn': 'None'}})
+        self.assertEqual(plan[2]['params'], {'FunctionName': 'invoice-renderer', 'Name': 'live',
+                                             'FunctionVersion': {'$ref': {'step': 2, 'field': 'Version'}}})
+        self.assertEqual(plan[2]['undo']['operation'], 'UpdateAlias')
+        self.assertEqual(plan[2]['undo']['params']['FunctionVersion'], '12')
+        self.assertEqual([v['what'] for v in f['fix']['verify']],
+                         ['SnapStart.ApplyOn == PublishedVersions'])
+
+    def test_cold_start_provisioned_fix_on_an_existing_alias_is_one_undoable_call(self):
+        with open(os.path.join(ROOT, 'tests', 'worlds', 'cold_start.json')) as fh:
+            world = json.load(fh)
+        world['lambda']['functions']['invoice-renderer']['configuration']['Runtime'] = 'python3.11'
+        r, f = self.finding(world, 'invoice-renderer')
+        (step,) = f['fix']['plan']
+        self.assertEqual(step['params'], {'FunctionName': 'invoice-renderer', 'Qualifier': 'live',
+                                          'ProvisionedConcurrentExecutions': 5})
+        self.assertEqual(step['before'], {'ProvisionedConcurrentExecutions': None})
+        self.assertEqual(step['undo']['operation'], 'DeleteProvisionedConcurrencyConfig')
+        (verify,) = f['fix']['verify']
+        self.assertEqual(verify['what'], 'provisioned concurrency on live: 5 requested')
+        self.assertEqual(verify['read']['operation'], 'GetProvisionedConcurrencyConfig')
+        self.assertEqual((verify['path'], verify['op'], verify['value']),
+                         ('RequestedProvisionedConcurrentExecutions', '>=', 5))
+
+    def test_cold_start_new_alias_plan_passes_the_published_version_by_reference(self):
+        world = small_world('pdf-preview', {'Runtime': 'nodejs22.x', 'Timeout': 30},
+                            SLOW_BURSTY, peak=4)
+        r, f = self.finding(world, 'pdf-preview')
+        plan = f['fix']['plan']
+        self.assertEqual([s['operation'] for s in plan],
+                         ['PublishVersion', 'CreateAlias', 'PutProvisionedConcurrencyConfig'])
+        self.assertEqual(plan[1]['params']['FunctionVersion'], {'$ref': {'step': 1, 'field': 'Version'}})
+        self.assertEqual(plan[1]['undo']['operation'], 'DeleteAlias')
+        self.assertEqual(f['fix']['changes'], 'provisioned concurrency 4 on live (new)')
+
+    def test_cold_start_does_not_apply_without_a_log_group_or_invocations(self):
+        world = small_world('quiet-fn', {'Runtime': 'python3.12', 'Timeout': 30}, [])
+        r, f = self.finding(world, 'quiet-fn')
+        self.assertEqual((f['severity'], f['title']),
+                         ('skip', 'no invocations (REPORT lines) in the last 1h'))
+        del world['logs']
+        r, f = self.finding(world, 'quiet-fn')
+        self.assertEqual((f['severity'], f['title']),
+                         ('skip', 'no log group /aws/lambda/quiet-fn: Init Duration is only in '
+                                  'the REPORT lines'))
 
 if __name__ == '__main__':
     unittest.main()
