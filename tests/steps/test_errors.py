@@ -1,6 +1,7 @@
 """The errors step through the real binary: error signatures grouped and counted for
-Python and Node.js functions, the top argument, handled errors, a missing log group, and
-no false alarm on a healthy function.
+Python and Node.js functions, the top argument, handled errors, a missing log group (its
+fix a plan with the policy ARN in the function's partition, or a skip when the metric has
+no errors either), and no false alarm on a healthy function.
 
 Worlds: tests/worlds/errors.json, healthy.json, and small worlds written per test.
 """
@@ -13,7 +14,7 @@ import unittest
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, '..', 'cli'))
 
-from clitest import CliTestCase, fake_aws, ROOT  # noqa: E402
+from clitest import StepTestCase, fake_aws, ROOT  # noqa: E402
 
 CREDS = [{'access_key_id': 'AKIAIOSFODNN7EXAMPLE',
           'secret_access_key': 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY'}]
@@ -26,25 +27,17 @@ def metric(name, function, values):
             'series': {'start': '-50m', 'every': '5m', 'values': values}}
 
 
-class ErrorsStepTest(CliTestCase):
+class ErrorsStepTest(StepTestCase):
+    step = 'errors'
 
-    def triage(self, world, function, script='triage.lua'):
-        if isinstance(world, dict):
-            world = self.write('world.json', json.dumps(world))
-        args = [script, function, '--format', 'json']
-        if script == 'triage.lua':
-            args += ['--steps', 'errors']
-        with fake_aws(world) as fake:
-            r = self.rb(fake, *args)
-        self.assertIn(r.code, (0, 1), repr(r))
-        steps = r.json()['steps']
-        self.assertEqual([s['id'] for s in steps], ['errors'], repr(r))
-        findings = steps[0]['findings']
+    def finding(self, world, function):
+        """The step's one finding."""
+        r, findings = self.run_world(world, function)
         self.assertEqual(len(findings), 1, findings)
         return r, findings[0]
 
     def test_errors_ranks_python_signatures_with_counts_locations_and_examples(self):
-        r, f = self.triage('errors', 'checkout-handler')
+        r, f = self.finding('errors', 'checkout-handler')
         self.assertEqual(r.code, 1)
         self.assertEqual(f['severity'], 'fail')
         self.assertEqual(f['title'], "19 invocation errors in the last 1h (23.8% of 80), most "
@@ -76,7 +69,7 @@ class ErrorsStepTest(CliTestCase):
         self.assertEqual(f['data']['invocations'], 80)
 
     def test_errors_reads_nodejs_invoke_errors_by_error_type_and_message(self):
-        r, f = self.triage('errors', 'notify-worker')
+        r, f = self.finding('errors', 'notify-worker')
         self.assertEqual(f['severity'], 'fail')
         sigs = f['data']['signatures']
         self.assertEqual([(s['signature'], s['count']) for s in sigs], [
@@ -92,7 +85,9 @@ class ErrorsStepTest(CliTestCase):
     def test_errors_top_argument_from_the_runbook_limits_the_signatures(self):
         script = self.write('triage.lua', 'local engine = require("triage.engine")\n'
                             'return engine.main({ { "errors", top = 1 } }, ...)\n')
-        r, f = self.triage('errors', 'checkout-handler', script=script)
+        with fake_aws('errors') as fake:
+            r = self.rb(fake, script, 'checkout-handler', '--format', 'json')
+        f = self.only(r.json()['steps'][0]['findings'], 'fail', '')
         self.assertEqual(len(f['data']['signatures']), 1)
         self.assertIn('and 2 more signatures (10 lines)', f['evidence'])
 
@@ -114,7 +109,7 @@ class ErrorsStepTest(CliTestCase):
         with open(os.path.join(ROOT, 'tests', 'worlds', 'timeout.json')) as fh:
             world = json.load(fh)
         del world['cloudwatch']
-        r, f = self.triage(world, 'report-builder')
+        r, f = self.finding(world, 'report-builder')
         self.assertEqual(f['severity'], 'fail')
         self.assertEqual(f['title'], '12 invocation errors in the last 1h (10% of 120, from the '
                                      'logs), most often Task timed out after 3.00 seconds (12)')
@@ -137,7 +132,7 @@ class ErrorsStepTest(CliTestCase):
                      '{date}/[$LATEST]5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b': events}}}},
                  'cloudwatch': {'metrics': [metric('Errors', 'catalog-api', [0] * 10),
                                             metric('Invocations', 'catalog-api', [40] * 10)]}}
-        r, f = self.triage(world, 'catalog-api')
+        r, f = self.finding(world, 'catalog-api')
         self.assertEqual(r.code, 0, repr(r))
         self.assertEqual(f['severity'], 'warn')
         self.assertEqual(f['title'], '3 error lines in the last 1h, no failed invocations, most '
@@ -154,16 +149,45 @@ class ErrorsStepTest(CliTestCase):
                      'Role': 'arn:aws:iam::123456789012:role/ghost-fn-role'}}}},
                  'cloudwatch': {'metrics': [metric('Errors', 'ghost-fn', [0, 2, 1, 0, 3]),
                                             metric('Invocations', 'ghost-fn', [4, 5, 3, 6, 4])]}}
-        r, f = self.triage(world, 'ghost-fn')
+        r, f = self.finding(world, 'ghost-fn')
         self.assertEqual(f['severity'], 'warn')
         self.assertEqual(f['title'], '6 errors in the Errors metric but no log group '
                                      '/aws/lambda/ghost-fn')
         self.assertEqual(f['fix']['commands'], [
             'aws iam attach-role-policy --role-name ghost-fn-role --policy-arn '
             'arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole'])
+        (step,) = f['fix']['plan']
+        self.assertEqual((step['service'], step['operation']), ('iam', 'AttachRolePolicy'))
+        self.assertEqual(step['params'], {'RoleName': 'ghost-fn-role', 'PolicyArn': (
+            'arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole')})
+        self.assertEqual(step['undo']['operation'], 'DetachRolePolicy')
+        (verify,) = f['fix']['verify']
+        self.assertEqual((verify['read']['operation'], verify['op']),
+                         ('ListAttachedRolePolicies', 'contains'))
+
+    def test_errors_builds_the_policy_arn_in_the_functions_partition(self):
+        world = {'description': 'no log group in aws-cn', 'credentials': CREDS,
+                 'region': 'cn-north-1',
+                 'lambda': {'functions': {'ghost-fn': {'configuration': {
+                     'Runtime': 'python3.12',
+                     'FunctionArn': 'arn:aws-cn:lambda:cn-north-1:123456789012:function:ghost-fn',
+                     'Role': 'arn:aws-cn:iam::123456789012:role/ghost-fn-role'}}}},
+                 'cloudwatch': {'metrics': [metric('Errors', 'ghost-fn', [0, 2, 1, 0, 3])]}}
+        r, f = self.finding(world, 'ghost-fn')
+        self.assertEqual(f['fix']['commands'], [
+            'aws iam attach-role-policy --role-name ghost-fn-role --policy-arn '
+            'arn:aws-cn:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole'])
+
+    def test_errors_does_not_apply_without_a_log_group_or_errors(self):
+        world = {'description': 'no log group, no errors', 'credentials': CREDS,
+                 'lambda': {'functions': {'idle-fn': {'configuration': {'Runtime': 'python3.12'}}}},
+                 'cloudwatch': {'metrics': [metric('Errors', 'idle-fn', [0, 0, 0])]}}
+        r, f = self.finding(world, 'idle-fn')
+        self.assertEqual(r.code, 0, repr(r))
+        self.assertEqual((f['severity'], f['title']), ('skip', 'no log group /aws/lambda/idle-fn'))
 
     def test_errors_healthy_function_gets_no_alarm(self):
-        r, f = self.triage('healthy', 'orders-api')
+        r, f = self.finding('healthy', 'orders-api')
         self.assertEqual(r.code, 0, repr(r))
         self.assertEqual(f['severity'], 'ok')
         self.assertEqual(f['title'], 'no errors in the last 1h (88 invocations)')
