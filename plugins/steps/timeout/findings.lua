@@ -109,6 +109,10 @@ local function timeout_fix(ctx, w, fix)
       :format(cfg.MemorySize or 128, fix.changes.MemorySize)
   end
   explain[#explain + 1] = "then find the slow dependency: " .. guide_advice(cfg, fix)
+  if fix.plan and fix.plan[1].operation == "AttachRolePolicy" then
+    explain[#explain + 1] = "Lambda checks the role's X-Ray permission when tracing is turned "
+      .. "on: if the update is refused right after the attach, retry it once IAM has propagated"
+  end
   return { explain = table.concat(explain, "; "), plan = fix.plan, verify = fix.verify,
            changes = plan_fix.changes_text(cfg, fix.changes, fix.plan) }
 end
