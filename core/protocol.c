@@ -1,7 +1,8 @@
 /* protocol.c — entry points of the protocol layer (see protocol.h): resolves the model,
  * validates, and hands over to the serializer or parser of the service's protocol.
  *
- * Uses model.c for metadata and shapes and the protocol_*.c units for the wire formats.
+ * Uses model.c for metadata and shapes and the protocol_*.c units for the wire formats
+ * (which share their shape helpers through protocol_shape.c, not through this file).
  * It never sends anything and never decides whether an error is retryable. */
 #include "protocol_internal.h"
 
@@ -20,44 +21,6 @@ int rb_proto_ctx_init(rb_proto_ctx *c, const char *service, const char *operatio
     return rb_error_set(err, "UnsupportedProtocol", "service '%s' uses protocol '%s'",
                         c->service, c->meta->protocol_name ? c->meta->protocol_name : "");
   return 0;
-}
-
-const char *rb_proto_type(const cJSON *shape) {
-  const char *t = rb_model_str(shape, "type");
-  return t ? t : "";
-}
-
-static int cmp_key(const void *a, const void *b) {
-  const cJSON *x = *(const cJSON *const *)a, *y = *(const cJSON *const *)b;
-  return strcmp(x->string, y->string);
-}
-
-const cJSON **rb_proto_sorted_items(const cJSON *obj, size_t *n, int *oom) {
-  *n = 0;
-  *oom = 0;
-  size_t count = 0;
-  for (const cJSON *it = obj ? obj->child : NULL; it; it = it->next)
-    count += it->string && !cJSON_IsNull(it);
-  if (count == 0)
-    return NULL;
-  const cJSON **items = malloc(count * sizeof *items);
-  if (!items) {
-    *oom = 1;
-    return NULL;
-  }
-  for (const cJSON *it = obj->child; it; it = it->next)
-    if (it->string && !cJSON_IsNull(it))
-      items[(*n)++] = it;
-  qsort(items, *n, sizeof *items, cmp_key);
-  return items;
-}
-
-const char *rb_proto_ts_format(const cJSON *ref, const cJSON *shape,
-                               const char *fallback) {
-  const char *f = rb_model_str(ref, "timestampFormat");
-  if (!f)
-    f = rb_model_str(shape, "timestampFormat");
-  return f ? f : fallback;
 }
 
 int rb_protocol_validate(const char *service, const char *operation, const cJSON *params,
