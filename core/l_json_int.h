@@ -1,4 +1,5 @@
-/* l_json_int.h — what l_json.c and l_json_encode.c share; private to those two files. */
+/* l_json_int.h — what l_json.c, l_json_encode.c and l_json_box.c share; private to them.
+ */
 #ifndef RB_L_JSON_INT_H
 #define RB_L_JSON_INT_H
 
