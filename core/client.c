@@ -1,9 +1,10 @@
-/* client.c — the client's lifecycle, call queue, sharing of identical reads and delivery
- * of completions (see client.h for the contract, client_internal.h for the split).
+/* client.c — the client's lifecycle, call queue and sharing of identical reads (see
+ * client.h for the contract, client_internal.h for the split).
  *
- * Uses the model (read/write classification), the protocol codecs and the other
- * client_*.c files. It must never call a completion callback from inside rb_client_call,
- * and never let a write through unless writes were allowed. */
+ * Uses the model (read/write classification), the protocol codecs and the client_*.c
+ * files below it (auth, attempt, deliver, env); none of them calls back into this one. It
+ * must never call a completion callback from inside rb_client_call, and never let a write
+ * through unless writes were allowed. */
 #include "client_internal.h"
 #include "model.h"
 
@@ -13,26 +14,6 @@
 #include <string.h>
 #include <sys/time.h>
 #include <unistd.h>
-
-const char *client_getenv(const rb_client *c, const char *name) {
-  if (c->cfg.getenv)
-    return c->cfg.getenv(c->cfg.env_ud, name);
-  return getenv(name);
-}
-
-double client_wall_now(void) {
-  struct timeval tv;
-  gettimeofday(&tv, NULL);
-  return (double)tv.tv_sec + (double)tv.tv_usec / 1e6;
-}
-
-/* xorshift64*: jitter only needs to be spread out, not unpredictable. */
-double client_random01(rb_client *c) {
-  c->rng ^= c->rng >> 12;
-  c->rng ^= c->rng << 25;
-  c->rng ^= c->rng >> 27;
-  return (double)((c->rng * 2685821657736338717ULL) >> 11) / 9007199254740992.0;
-}
 
 static int client_configure_retries(rb_client *c, rb_error *err) {
   const char *mode = client_getenv(c, "AWS_RETRY_MODE");
@@ -143,35 +124,6 @@ void rb_client_free(rb_client *c) {
   free(c);
 }
 
-static void queue_delivery(rb_client *c, call *k, waiter *w) {
-  delivery *d = calloc(1, sizeof *d);
-  if (!d) {
-    free(w); /* nothing sensible is left to do; the caller's task stays parked */
-    return;
-  }
-  d->call = k;
-  d->waiter = w;
-  *c->deliveries_tail = d;
-  c->deliveries_tail = &d->next;
-}
-
-void client_finish(rb_client *c, call *k, cJSON *result, const rb_error *err) {
-  k->state = CALL_DONE;
-  k->result = result;
-  if (err)
-    k->err = *err;
-  else
-    rb_error_clear(&k->err);
-  while (k->waiters) {
-    waiter *w = k->waiters;
-    k->waiters = w->next;
-    queue_delivery(c, k, w);
-  }
-}
-
-/* An identical read in flight or done is shared, except one that ended in a retryable
- * error (throttled, 5xx, reset): asking again must send a new request, so a caller can
- * retry a read after the standard retries gave up. */
 static call *find_shared(rb_client *c, const char *key) {
   for (call *k = c->calls; k; k = k->next) {
     int failed_transiently = k->state == CALL_DONE && !k->result && k->err.retryable;
@@ -189,7 +141,7 @@ static int add_waiter(rb_client *c, call *k, rb_call_done_fn done, void *ud,
   w->done = done;
   w->ud = ud;
   if (k->state == CALL_DONE) {
-    queue_delivery(c, k, w);
+    client_queue_delivery(c, k, w);
   } else {
     w->next = k->waiters;
     k->waiters = w;
@@ -249,11 +201,6 @@ static int call_prepare(rb_client *c, call *k, const rb_client_target *to,
   return 0;
 }
 
-int client_error_kind(rb_error *err, const char *kind) {
-  snprintf(err->kind, sizeof err->kind, "%s", kind);
-  return -1;
-}
-
 int rb_client_call(rb_client *c, const char *service, const char *operation,
                    const cJSON *params, rb_call_done_fn done, void *ud, rb_error *err) {
   return rb_client_call_to(c, NULL, service, operation, params, done, ud, err);
@@ -293,30 +240,6 @@ int rb_client_call_to(rb_client *c, const rb_client_target *to, const char *serv
   return 0;
 }
 
-static int deliver_all(rb_client *c) {
-  int n = 0;
-  while (c->deliveries) {
-    delivery *d = c->deliveries;
-    c->deliveries = d->next;
-    if (!c->deliveries)
-      c->deliveries_tail = &c->deliveries;
-    call *k = d->call;
-    cJSON *copy = k->result ? cJSON_Duplicate(k->result, 1) : NULL;
-    rb_error oom;
-    const rb_error *e = k->result ? NULL : &k->err;
-    if (k->result && !copy) {
-      rb_error_set(&oom, "OutOfMemory", "cannot copy the result of %s %s", k->service,
-                   k->operation);
-      e = &oom;
-    }
-    d->waiter->done(d->waiter->ud, copy, e);
-    free(d->waiter);
-    free(d);
-    n++;
-  }
-  return n;
-}
-
 int rb_client_pending(const rb_client *c) {
   int n = 0;
   for (const call *k = c->calls; k; k = k->next)
@@ -328,7 +251,7 @@ int rb_client_pending(const rb_client *c) {
 }
 
 int rb_client_run_once(rb_client *c, long max_wait_ms) {
-  if (deliver_all(c) > 0)
+  if (client_deliver_all(c) > 0)
     max_wait_ms = 0;
   client_start_due_attempts(c);
   double due = client_next_due(c);
@@ -340,7 +263,7 @@ int rb_client_run_once(rb_client *c, long max_wait_ms) {
   if (c->deliveries)
     max_wait_ms = 0;
   rb_transport_run_once(c->transport, max_wait_ms);
-  deliver_all(c);
+  client_deliver_all(c);
   return rb_client_pending(c);
 }
 

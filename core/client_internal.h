@@ -1,6 +1,8 @@
 /* client_internal.h — the client's private state, shared by client*.c only.
  *
- * client.c        lifecycle, queueing, sharing identical reads, delivering completions
+ * client.c        lifecycle, queueing, sharing identical reads
+ * client_deliver.c finishing a call and delivering its result to every waiter
+ * client_env.c     the environment, the wall clock, randomness
  * client_attempt.c one HTTP attempt: sign, send, parse, retry or finish
  * client_auth.c    credential sets, (set, region) targets, the run's region, endpoints,
  *                  credentials (and the blocking STS call they need)
@@ -20,6 +22,8 @@
 #include "protocol.h"
 #include "retry.h"
 #include "transport.h"
+
+#include <stdio.h>
 
 typedef struct waiter {
   rb_call_done_fn done;
@@ -112,12 +116,21 @@ struct rb_client {
   rb_client_stats stats;
 };
 
-/* client.c */
-int client_error_kind(rb_error *err, const char *kind); /* sets err->kind, returns -1 */
+/* client_env.c */
 const char *client_getenv(const rb_client *c, const char *name);
 double client_wall_now(void);
 double client_random01(rb_client *c);
+
+/* client_deliver.c */
 void client_finish(rb_client *c, call *k, cJSON *result, const rb_error *err);
+void client_queue_delivery(rb_client *c, call *k, waiter *w);
+int client_deliver_all(rb_client *c); /* runs the callbacks; returns how many ran */
+
+/* Sets err->kind (see error.h) and returns -1. */
+static inline int client_error_kind(rb_error *err, const char *kind) {
+  snprintf(err->kind, sizeof err->kind, "%s", kind);
+  return -1;
+}
 
 /* client_attempt.c */
 void client_start_due_attempts(rb_client *c);
