@@ -49,9 +49,9 @@ typedef struct options {
   const char *script;
   const char *command; /* an embedded command ("call", "check-response"), or NULL */
   int nargs;
-  char **args; /* script arguments, in order */
-  const char *plugin_dirs[16];
-  int nplugins;
+  char **args;              /* script arguments, in order */
+  const char **plugin_dirs; /* --plugins, then RUNBOOK_PATH; NULL-terminated, grows */
+  int nplugins, plugins_cap;
 } options;
 
 static const char usage[] =
@@ -117,6 +117,22 @@ static const char *embedded_command(const char *word) {
   return NULL;
 }
 
+/* Appends a plugin directory, keeping the list NULL-terminated; -1 when memory runs out.
+ */
+static int add_plugin_dir(options *o, const char *dir) {
+  if (o->nplugins + 2 > o->plugins_cap) {
+    int cap = o->plugins_cap ? 2 * o->plugins_cap : 8;
+    const char **grown = realloc(o->plugin_dirs, (size_t)cap * sizeof *grown);
+    if (!grown)
+      return -1;
+    o->plugin_dirs = grown;
+    o->plugins_cap = cap;
+  }
+  o->plugin_dirs[o->nplugins++] = dir;
+  o->plugin_dirs[o->nplugins] = NULL;
+  return 0;
+}
+
 /* Returns -1 to continue, or an exit code. */
 static int parse_core_option(int argc, char **argv, int *i, options *o) {
   int missing = 0;
@@ -129,8 +145,10 @@ static int parse_core_option(int argc, char **argv, int *i, options *o) {
       take_value(argc, argv, i, "--plugins", &plugin, &missing)) {
     if (missing)
       return usage_error("missing value for option", argv[*i]);
-    if (plugin && o->nplugins < 15)
-      o->plugin_dirs[o->nplugins++] = plugin;
+    if (plugin && add_plugin_dir(o, plugin) != 0) {
+      fputs("runbook: out of memory\n", stderr);
+      return EXIT_RUNTIME;
+    }
     return -2;
   }
   if (strcmp(argv[*i], "--debug") == 0) {
@@ -371,10 +389,12 @@ static char *dir_of(const char *path) {
   return slash ? rb_strndup(path, (size_t)(slash - path)) : rb_strdup(".");
 }
 
-static void add_runbook_path(options *o, char *copy) {
-  for (char *save = NULL, *d = strtok_r(copy, ":", &save); d && o->nplugins < 15;
+static int add_runbook_path(options *o, char *copy) {
+  for (char *save = NULL, *d = strtok_r(copy, ":", &save); d;
        d = strtok_r(NULL, ":", &save))
-    o->plugin_dirs[o->nplugins++] = d;
+    if (add_plugin_dir(o, d) != 0)
+      return -1;
+  return 0;
 }
 
 int main(int argc, char **argv) {
@@ -389,8 +409,12 @@ int main(int argc, char **argv) {
   if (rc >= 0)
     goto done;
   data_dir = find_data_dir();
-  if (getenv("RUNBOOK_PATH") && (runbook_path = rb_strdup(getenv("RUNBOOK_PATH"))))
-    add_runbook_path(&o, runbook_path);
+  if (getenv("RUNBOOK_PATH") && (!(runbook_path = rb_strdup(getenv("RUNBOOK_PATH"))) ||
+                                 add_runbook_path(&o, runbook_path) != 0)) {
+    fputs("runbook: out of memory\n", stderr);
+    rc = EXIT_RUNTIME;
+    goto done;
+  }
   script = o.command ? rb_strdup(o.script) : find_script(o.script, data_dir);
   if (!script) {
     rc = usage_error("cannot find the script (give a path, or a name in runbooks/):",
@@ -432,6 +456,7 @@ done:
   free(script_dir);
   free(runbook_path);
   free(o.args);
+  free(o.plugin_dirs);
   fflush(stdout);
   return rc;
 }
