@@ -143,11 +143,11 @@ void rb_credentials_free(rb_credentials *c);
 const char *rb_credentials_profile_name(const rb_cred_env *env,
                                         const char *explicit_profile);
 
-/* Reads one key (case-insensitive: "region", "retry_mode", "max_attempts",
- * "endpoint_url"...) of the effective profile, credentials file first, then config file,
- * and appends its value to `out` (caller-owned). Returns 1 found, 0 not found, -1 error
- * (unreadable or malformed file; ProfileNotFound when a profile other than "default" is
- * named and exists in neither file). Only `getenv` of `env` is used. */
+/* shared_config.c: reads one key (case-insensitive: "region", "retry_mode",
+ * "max_attempts", "endpoint_url"...) of the effective profile, credentials file first,
+ * then config file, and appends its value to `out` (caller-owned). Returns 1 found, 0 not
+ * found, -1 error (unreadable or malformed file; ProfileNotFound when a profile other
+ * than "default" is named and exists in neither file). Only `getenv` of `env` is used. */
 int rb_config_get(const rb_cred_env *env, const char *explicit_profile, const char *key,
                   rb_buf *out, rb_error *err);
 

@@ -2,7 +2,7 @@
  * (source_profile chains, credential_source), web identity, static keys and
  * credential_process, in botocore's order (see credentials.h).
  *
- * Uses the profile entries of credentials_files.c and the injected STS call. Messages
+ * Uses the profile entries of shared_config.c and the injected STS call. Messages
  * name profiles, keys, files and role ARNs only: never a value that may be a secret
  * (keys, tokens, the web identity token), and the token is wiped after the call. */
 #include "credentials_int.h"

@@ -1,4 +1,4 @@
-/* credentials_files.c — the shared config and credentials files (~/.aws/config,
+/* shared_config.c — the shared config and credentials files (~/.aws/config,
  * ~/.aws/credentials) as a flat list of (file, profile, key, value) entries.
  *
  * Uses inih for the INI grammar, fed from memory by a reader of our own: the packaged
