@@ -89,12 +89,12 @@ end
 --- State first.
 function M.owned(cfg, step, in_vpc)
   local out, seen = {}, {}
-  local pairs_ = {
+  local sources = {
     { cfg.StateReasonCode, cfg.StateReason, "State " .. tostring(cfg.State) },
     { cfg.LastUpdateStatusReasonCode, cfg.LastUpdateStatusReason,
       "LastUpdateStatus " .. tostring(cfg.LastUpdateStatus) },
   }
-  for _, c in ipairs(pairs_) do
+  for _, c in ipairs(sources) do
     local code = c[1]
     if code and M.describe(code) and not seen[code] and M.owner(code, in_vpc) == step then
       seen[code] = true

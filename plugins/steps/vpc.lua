@@ -158,9 +158,8 @@ local function check_route_group(s, path, subnets)
     local t = s.paths[sub.SubnetId].table
     if t then rt_ids[#rt_ids + 1] = t.RouteTableId end
   end
-  local fix = fixes.route(s, path, topology.ids(subnets), names, text.unique(rt_ids))
-  if fix.moved then s.moved = true end
-  fix.moved = nil
+  local fix, moved = fixes.route(s, path, topology.ids(subnets), names, text.unique(rt_ids))
+  s.moved = s.moved or moved or false
   F.no_way_out(s, { path = path, subnets = subnets, uncovered = uncovered, names = names,
                     covered = covered, severity = severity, confidence = confidence,
                     fix = fix })

@@ -223,6 +223,16 @@ class VpcStepTest(StepTestCase):
         self.assertEqual(f['fix']['verify'], [
             {'what': 'role audit-fn-role may create network interfaces', 'step': 'vpc'}])
 
+    def test_vpc_role_fix_stands_when_the_role_cannot_be_read(self):
+        world = world_file('vpc')
+        world['faults'] = [{'service': 'iam', 'kind': 'access_denied'}]
+        r, findings = self.run_step(world, 'audit-fn')
+        f = self.the_fail(findings)
+        self.assertEqual(f['title'], 'function cannot attach to its VPC: role audit-fn-role may '
+                                     'not create network interfaces')
+        self.assertNotIn('attached', '\n'.join(f['evidence']))
+        self.assertEqual(calls(f['fix']), [('iam', 'AttachRolePolicy')])
+
     def test_vpc_role_fix_names_the_managed_policy_in_the_function_partition(self):
         r, findings = self.run_step(moved(world_file('vpc')), 'audit-fn')
         f = self.the_fail(findings)

@@ -4,6 +4,7 @@
 -- security group blocks HTTPS) and hands the decision here with its fix (steps/vpc/fixes.lua);
 -- these builders say it the way the field guide's "Check VPC configuration" would, with the
 -- real ids, counts and log lines. `s` is the step's picture of the network.
+local arn = require("lib.arn")
 local cidr = require("lib.cidr")
 local fixes = require("steps.vpc.fixes")
 local reasons = require("lib.reasons")
@@ -42,10 +43,9 @@ end
 
 --- InsufficientRolePermissions: the role may not create the function's ENIs.
 function M.role_cannot_attach(s, st)
-  local cfg, role_ev = s.cfg, s.role
-  local role = role_ev and role_ev.name or text.first_line(cfg.Role or "?")
+  local role_ev, role = s.role, arn.role_name(s.cfg.Role)
   local evidence = { reason_line(st) }
-  if role_ev and not role_ev.failed and not role_ev.absent then
+  if role and not role_ev.failed and not role_ev.absent then
     local names = {}
     for _, p in ipairs(role_ev.list or {}) do
       if p.kind == "managed" then names[#names + 1] = p.name end
@@ -56,15 +56,15 @@ function M.role_cannot_attach(s, st)
   report(s, {
     severity = "fail",
     title = ("function cannot attach to its VPC: role %s may not create network interfaces")
-      :format(role),
+      :format(role or tostring(s.cfg.Role)),
     evidence = evidence,
     why = "Lambda creates the function's ENIs with the execution role; without "
       .. "ec2:CreateNetworkInterface, ec2:DescribeNetworkInterfaces and "
       .. "ec2:DeleteNetworkInterface the function cannot run in the VPC",
-    fix = role_ev and role_ev.name and fixes.vpc_role_policy(s.ctx, role_ev.name,
-      reasons.describe(st.code).fix) or { explain = reasons.describe(st.code).fix },
+    fix = role and fixes.vpc_role_policy(s.ctx, role, reasons.describe(st.code).fix)
+      or { explain = reasons.describe(st.code).fix },
     confidence = "high",
-    data = { reason_code = st.code, role = role_ev and role_ev.name },
+    data = { reason_code = st.code, role = role },
   })
 end
 

@@ -41,9 +41,9 @@ local function rerun(what)
   return { what = what, step = "vpc" }
 end
 
---- UpdateFunctionConfiguration VpcConfig: the function moves to `subnet_ids` (strings or
---- plan.refs), keeping its security groups. Appends to plan `p`.
-function M.add_move(s, p, subnet_ids)
+-- UpdateFunctionConfiguration VpcConfig: the function moves to `subnet_ids` (strings or
+-- plan.refs), keeping its security groups. Appends to plan `p`.
+local function add_move(s, p, subnet_ids)
   p[#p + 1] = actions.update_configuration(s.ctx.function_name, s.cfg, {
     VpcConfig = { SubnetIds = subnet_ids, SecurityGroupIds = s.net.group_ids } })
 end
@@ -51,7 +51,7 @@ end
 --- Move the function to `subnet_ids`: { plan, verify, changes }.
 function M.move(s, subnet_ids)
   local p = {}
-  M.add_move(s, p, subnet_ids)
+  add_move(s, p, subnet_ids)
   local verify = {}
   for _, id in ipairs(subnet_ids) do
     verify[#verify + 1] = actions.verify_field(s.ctx.function_name, "VpcConfig.SubnetIds",
@@ -99,7 +99,7 @@ function M.new_subnet(s, first, keep)
                  read = call("ec2", "DescribeRouteTables", { RouteTableIds = { rt.RouteTableId } }) }
       end)
   end
-  M.add_move(s, p, { new_id, table.unpack(keep) })
+  add_move(s, p, { new_id, table.unpack(keep) })
   return { plan = p, verify = { rerun("the function's subnets have free addresses") },
            explain = ("no subnet of %s has room: create a /%d (%d addresses) in the free range "
              .. "%s, give it the same route table, and move the function to it"):format(
@@ -116,10 +116,10 @@ local function add_nat_route(p, rt_id, nat_id)
     end)
 end
 
---- What gives the subnets behind path `path` a way out: move off a public subnet, add a NAT
---- route, or create a NAT gateway. Appends to plan `p`, returns the explanation (or nil)
---- and whether it moved the function.
-function M.add_way_out(s, p, path)
+-- What gives the subnets behind path `path` a way out: move off a public subnet, add a NAT
+-- route, or create a NAT gateway. Appends to plan `p`, returns the explanation (or nil)
+-- and whether it moved the function.
+local function add_way_out(s, p, path)
   local rt_id = path.table and path.table.RouteTableId
   local nat = topology.working_nat(s.net.nats)
   if path.route.kind == "igw" then
@@ -132,7 +132,7 @@ function M.add_way_out(s, p, path)
       new_ids[#new_ids + 1] = private[i].SubnetId
     end
     if #new_ids == 0 then return nil end
-    M.add_move(s, p, new_ids)
+    add_move(s, p, new_ids)
     return ("move the function out of the public subnet into private subnets that route "
       .. "through a NAT gateway (%s)"):format(list(new_ids)), true
   elseif rt_id and nat and not path.problem then
@@ -161,10 +161,10 @@ function M.add_way_out(s, p, path)
   return nil
 end
 
---- CreateVpcEndpoint for `service`: a gateway endpoint on the route tables `rt_ids`, or an
---- interface endpoint in the function's subnets (one per Availability Zone) with its
---- security groups and private DNS. Appends to plan `p`.
-function M.add_endpoint(s, p, service, rt_ids)
+-- CreateVpcEndpoint for `service`: a gateway endpoint on the route tables `rt_ids`, or an
+-- interface endpoint in the function's subnets (one per Availability Zone) with its
+-- security groups and private DNS. Appends to plan `p`.
+local function add_endpoint(s, p, service, rt_ids)
   local net = s.net
   local name, kind = topology.endpoint_service(s.ctx.region, service)
   local params = { VpcId = net.vpc_id, VpcEndpointType = kind, ServiceName = name }
@@ -188,20 +188,21 @@ function M.add_endpoint(s, p, service, rt_ids)
 end
 
 --- A way out for the subnets behind `path`, and endpoints for the services they call:
---- { plan, verify, explain (list), changes }; `moved` is true when it moves the function.
+--- { plan, verify, explain, changes }, and true when it moves the function.
 function M.route(s, path, subnet_ids, services, rt_ids)
   local p, explain = {}, {}
-  local how, moved = M.add_way_out(s, p, path)
+  local how, moved = add_way_out(s, p, path)
   explain[#explain + 1] = how
   if #services > 0 then
-    for _, svc in ipairs(services) do M.add_endpoint(s, p, svc, rt_ids) end
+    for _, svc in ipairs(services) do add_endpoint(s, p, svc, rt_ids) end
     explain[#explain + 1] = ("or, without internet access, add VPC endpoints for %s (gateway "
       .. "endpoints for S3/DynamoDB are free; an interface endpoint's security group must "
       .. "accept HTTPS from the function's)"):format(list(services))
   end
-  return { plan = p, explain = list(explain), moved = moved,
+  return { plan = p, explain = list(explain),
            verify = #p > 0 and { rerun("every subnet of the function has a way out") } or nil,
-           changes = #p > 0 and ("traffic from %s leaves the VPC"):format(list(subnet_ids)) or nil }
+           changes = #p > 0 and ("traffic from %s leaves the VPC"):format(list(subnet_ids)) or nil },
+    moved
 end
 
 --- AuthorizeSecurityGroupEgress tcp/443 to anywhere on `group_id`.
