@@ -254,29 +254,27 @@ class VpcStepTest(StepTestCase):
                       'of 251 addresses free', ev)
         self.assertIn('2 Lambda ENIs (2 in use)', ev)
 
+    def denied(self, operation):
+        """export-fn's findings when the operator may not call ec2 `operation`."""
+        world = world_file('vpc')
+        world['faults'] = [{'service': 'ec2', 'operation': operation, 'kind': 'access_denied',
+                            'action': 'ec2:' + operation}]
+        return self.run_step(world, 'export-fn')[1]
+
     # core/lua/aws.lua collect() ends its `for page, err in pages(...)` loop when page is
     # nil, so a failed page comes back as an empty list instead of nil, err: a denied EC2
-    # read looks like an empty VPC. Expected to pass once collect returns the error.
+    # read looks like an empty VPC. The next two pass once collect returns the error.
     @unittest.expectedFailure
     def test_vpc_reports_a_denied_network_read_and_judges_the_rest(self):
-        world = world_file('vpc')
-        world['faults'] = [{'service': 'ec2', 'operation': 'DescribeVpcEndpoints',
-                            'kind': 'access_denied', 'action': 'ec2:DescribeVpcEndpoints'}]
-        r, findings = self.run_step(world, 'export-fn')
+        findings = self.denied('DescribeVpcEndpoints')
         errors = [f for f in findings if f['severity'] == 'error']
         self.assertEqual(len(errors), 1, json.dumps(findings, indent=1))
         self.assertIn('ec2:DescribeVpcEndpoints', json.dumps(errors[0]))
         self.assertIn('allow no outbound HTTPS', self.the_fail(findings)['title'])
 
-    # core/lua/aws.lua collect() ends its `for page, err in pages(...)` loop when page is
-    # nil, so a failed page comes back as an empty list instead of nil, err: a denied EC2
-    # read looks like an empty VPC. Expected to pass once collect returns the error.
     @unittest.expectedFailure
     def test_vpc_without_its_subnets_reports_the_denied_read_only(self):
-        world = world_file('vpc')
-        world['faults'] = [{'service': 'ec2', 'operation': 'DescribeSubnets',
-                            'kind': 'access_denied', 'action': 'ec2:DescribeSubnets'}]
-        r, findings = self.run_step(world, 'export-fn')
+        findings = self.denied('DescribeSubnets')
         self.assertEqual([f['severity'] for f in findings], ['error'],
                          json.dumps(findings, indent=1))
         self.assertIn('ec2:DescribeSubnets', json.dumps(findings[0]))
