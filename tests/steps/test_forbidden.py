@@ -194,21 +194,23 @@ class ForbiddenTest(StepCase):
         self.assertFalse([f for f in findings if f['severity'] == 'ok'])
 
 
-    def test_forbidden_matches_source_arns_in_the_aws_cn_partition(self):
+    def test_forbidden_matches_source_arns_in_the_aws_cn_and_aws_us_gov_partitions(self):
         # A policy written for aws-cn must match the aws-cn ARN API Gateway invokes with:
         # an "arn:aws:" ARN would find the healthy HTTP API unpermitted as well.
-        with fake_aws(self.world_file(moved(load_world()))) as fake:
-            _, findings = self.triage(fake, 'checkout-fn')
-        f = self.only(findings, 'fail', 'w4x9k2m7pq')
-        source = 'arn:aws-cn:execute-api:cn-north-1:123456789012:w4x9k2m7pq/*/POST/checkout'
-        self.assertEqual(f['data']['source_arn'], source)
-        self.assertEqual(f['fix']['plan'][0]['params']['SourceArn'], source)
-        self.assertIn('arn:aws-cn:execute-api:cn-north-1:123456789012:w4x9k2m7pq/prod/POST/'
-                      'checkout', f['evidence'][1])
-        self.assertFalse([x for x in findings if 'm3n4b5v6c7' in x['title']], findings)
-        with fake_aws(self.world_file(moved(load_world()))) as fake:
-            _, findings = self.triage(fake, 'orders-fn')
-        self.only(findings, 'ok', 'API Gateway may invoke orders-fn: 1 of 1 API permitted')
+        for region, partition in (('cn-north-1', 'aws-cn'), ('us-gov-west-1', 'aws-us-gov')):
+            with self.subTest(partition=partition):
+                path = self.world_file(moved(load_world(), region, partition))
+                with fake_aws(path) as fake:
+                    _, findings = self.triage(fake, 'checkout-fn')
+                    _, healthy = self.triage(fake, 'orders-fn')
+                f = self.only(findings, 'fail', 'w4x9k2m7pq')
+                api = 'arn:%s:execute-api:%s:123456789012:w4x9k2m7pq' % (partition, region)
+                self.assertEqual(f['data']['source_arn'], api + '/*/POST/checkout')
+                self.assertEqual(f['fix']['plan'][0]['params']['SourceArn'],
+                                 api + '/*/POST/checkout')
+                self.assertIn(api + '/prod/POST/checkout', f['evidence'][1])
+                self.assertFalse([x for x in findings if 'm3n4b5v6c7' in x['title']], findings)
+                self.only(healthy, 'ok', 'API Gateway may invoke orders-fn: 1 of 1 API permitted')
 
     def test_forbidden_removes_the_deny_statement_before_granting(self):
         world = load_world()
