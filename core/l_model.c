@@ -1,8 +1,10 @@
 /* l_model.c — the model half of `runbook.core`: which services and operations exist,
  * which are writes, how each paginates, what an operation's input looks like. Lets Lua
  * helpers (aws.pages, aws.<svc>.<Op>, fix plans and their renderer) work from the
- * official models rather than hand-kept lists. Uses model.c; raises only on misuse. */
+ * official models rather than hand-kept lists. Uses model.c and l_util.c (the error
+ * table); raises only on misuse. */
 #include "l_core.h"
+#include "l_util.h"
 #include "model.h"
 
 #include <lauxlib.h>
@@ -35,17 +37,6 @@ static void push_operation(lua_State *L, const rb_model_meta *meta,
   }
 }
 
-static int push_error_table(lua_State *L, const rb_error *e) {
-  lua_pushnil(L);
-  lua_createtable(L, 0, 2);
-  lua_pushstring(L, e->code);
-  lua_setfield(L, -2, "code");
-  lua_pushstring(L, e->message);
-  lua_setfield(L, -2, "message");
-  luaL_setmetatable(L, "runbook.error");
-  return 2;
-}
-
 /* core.operation(service, name) -> {name, method, uri, write, paginator} | nil, err */
 static int core_operation(lua_State *L) {
   const char *service = luaL_checkstring(L, 1), *name = luaL_checkstring(L, 2);
@@ -54,7 +45,7 @@ static int core_operation(lua_State *L) {
   rb_error err;
   rb_error_clear(&err);
   if (rb_model_find(service, name, &m, &op, &err) != 0)
-    return push_error_table(L, &err);
+    return rb_lua_fail(L, &err);
   push_operation(L, rb_model_metadata(m), &op);
   return 1;
 }
@@ -65,7 +56,7 @@ static int core_operations(lua_State *L) {
   rb_error_clear(&err);
   const rb_model *m = rb_model_load(luaL_checkstring(L, 1), &err);
   if (!m)
-    return push_error_table(L, &err);
+    return rb_lua_fail(L, &err);
   size_t n = rb_model_operation_count(m);
   lua_createtable(L, (int)n, 0);
   for (size_t i = 0; i < n; i++) {
@@ -166,7 +157,7 @@ static int core_input_shape(lua_State *L) {
   rb_error err;
   rb_error_clear(&err);
   if (rb_model_find(service, name, &m, &op, &err) != 0)
-    return push_error_table(L, &err);
+    return rb_lua_fail(L, &err);
   lua_newtable(L); /* shape names on the current path */
   int seen = lua_gettop(L);
   if (op.input_shape) {
