@@ -70,8 +70,10 @@ local function pages(bound, service, operation, params, opts)
     local page, err = call(nil, service, operation, request, to)
     count = count + 1
     if not page then
+      -- false, not nil: a generic `for page, err in aws.pages(...)` stops at a nil first
+      -- value, which would hide the failure as an empty result.
       finished = true
-      return nil, err
+      return false, err
     end
     local token = page[pager.output_token]
     if token == nil or token == "" or token == request[pager.input_token]
@@ -122,7 +124,8 @@ local function api(bound, into)
   end
 
   --- Iterates over the pages of a paginated operation: for page, err in A.pages(...)
-  --- opts: the target options, plus max_pages.
+  --- A failed page comes as false, err (then the iteration ends). opts: the target
+  --- options, plus max_pages.
   function A.pages(service, operation, params, opts)
     return pages(bound, service, operation, params, opts)
   end

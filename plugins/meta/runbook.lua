@@ -105,7 +105,7 @@ local aws = {}
 ---@return runbook.Error? err
 function aws.call(service, operation, params) end
 
----Iterates over the pages of a paginated operation: `for page, err in aws.pages(...)`.
+---Iterates over the pages of a paginated operation: `for page, err in aws.pages(...)`; a failed page comes as `false, err`.
 ---@param service string
 ---@param operation string
 ---@param params? table

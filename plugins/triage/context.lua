@@ -12,6 +12,7 @@ local aws = require("runbook.aws")
 local core = require("runbook.core")
 local evidence = require("triage.evidence")
 local finding = require("triage.finding")
+local json = require("runbook.json")
 local plan = require("fix.plan")
 local runbook = require("runbook")
 local text = require("lib.text")
@@ -92,7 +93,9 @@ end
 function labelled.pages(service, operation, params, opts)
   local next_page = aws.pages(service, operation, params, opts)
   return function()
-    return label(service, operation, next_page())
+    local page, err = next_page()
+    if page == false then label(service, operation, nil, err) end
+    return page, err
   end
 end
 setmetatable(labelled, {
@@ -233,16 +236,17 @@ end
 -- The inline policy that grants the operator `action` on `resource`, as a plan step (with
 -- its undo), for a user or a role: nil when the message names neither.
 local function grant_plan(kind, who, action, resource)
-  if not kind then return nil end
+  if not kind or not action then return nil end
   local name = "runbook-triage-" .. action:gsub("[^%w]", "-")
   local Kind = kind == "user" and "User" or "Role"
   local target = { [Kind .. "Name"] = who, PolicyName = name }
-  local params = { [Kind .. "Name"] = who, PolicyName = name, PolicyDocument = {
-    Version = "2012-10-17",
-    Statement = { { Effect = "Allow", Action = action, Resource = resource } } } }
-  return { plan.call("iam", "Put" .. Kind .. "Policy", params, {
-    after = { PolicyName = name },
-    undo = { service = "iam", operation = "Delete" .. Kind .. "Policy", params = target },
+  local document = { Version = "2012-10-17",
+                     Statement = { { Effect = "Allow", Action = action, Resource = resource } } }
+  return { plan.call("iam", "Put" .. Kind .. "Policy",
+    { [Kind .. "Name"] = who, PolicyName = name, PolicyDocument = document }, {
+      before = { PolicyDocument = json.null }, after = { PolicyDocument = document },
+      undo = { service = "iam", operation = "Delete" .. Kind .. "Policy", params = target },
+      read = { service = "iam", operation = "Get" .. Kind .. "Policy", params = target },
   }) }
 end
 
@@ -265,7 +269,7 @@ local function denied_finding(err, what)
     fix = {
       explain = ("grant %s to the identity that runs the triage (or use the AWS managed "
         .. "ReadOnlyAccess policy), then run the triage again"):format(action),
-      plan = grant_plan(kind, who, action, resource),
+      plan = grant_plan(kind, who, M.iam_action(err, what), resource),
       changes = ("allow %s on %s"):format(action, resource),
     },
     confidence = "high",

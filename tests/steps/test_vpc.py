@@ -261,10 +261,7 @@ class VpcStepTest(StepTestCase):
                             'action': 'ec2:' + operation}]
         return self.run_step(world, 'export-fn')[1]
 
-    # core/lua/aws.lua collect() ends its `for page, err in pages(...)` loop when page is
-    # nil, so a failed page comes back as an empty list instead of nil, err: a denied EC2
-    # read looks like an empty VPC. The next two pass once collect returns the error.
-    @unittest.expectedFailure
+    # A denied paginated read must be reported, not taken for an empty VPC.
     def test_vpc_reports_a_denied_network_read_and_judges_the_rest(self):
         findings = self.denied('DescribeVpcEndpoints')
         errors = [f for f in findings if f['severity'] == 'error']
@@ -272,7 +269,6 @@ class VpcStepTest(StepTestCase):
         self.assertIn('ec2:DescribeVpcEndpoints', json.dumps(errors[0]))
         self.assertIn('allow no outbound HTTPS', self.the_fail(findings)['title'])
 
-    @unittest.expectedFailure
     def test_vpc_without_its_subnets_reports_the_denied_read_only(self):
         findings = self.denied('DescribeSubnets')
         self.assertEqual([f['severity'] for f in findings], ['error'],
