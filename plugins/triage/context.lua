@@ -77,42 +77,53 @@ local function with_rounds(service, operation, read)
   return result, err
 end
 
-local labelled = {}
-function labelled.call(service, operation, params, ...)
-  local rest = table.pack(...)
-  return label(service, operation, with_rounds(service, operation, function()
-    return aws.call(service, operation, params, table.unpack(rest, 1, rest.n))
-  end))
-end
-function labelled.collect(service, operation, params, opts, ...)
-  local rest = table.pack(...)
-  return label(service, operation, with_rounds(service, operation, function()
-    return aws.collect(service, operation, params, opts, table.unpack(rest, 1, rest.n))
-  end))
-end
-function labelled.pages(service, operation, params, opts)
-  local next_page = aws.pages(service, operation, params, opts)
-  return function()
-    local page, err = next_page()
-    if page == false then label(service, operation, nil, err) end
-    return page, err
+-- The labelled API over `api` (runbook.aws, or one of its scopes): same interface, errors
+-- labelled with their call, reads retried in rounds.
+local function labelled_api(api)
+  local L = {}
+  function L.call(service, operation, params, ...)
+    local rest = table.pack(...)
+    return label(service, operation, with_rounds(service, operation, function()
+      return api.call(service, operation, params, table.unpack(rest, 1, rest.n))
+    end))
   end
+  function L.collect(service, operation, params, opts, ...)
+    local rest = table.pack(...)
+    return label(service, operation, with_rounds(service, operation, function()
+      return api.collect(service, operation, params, opts, table.unpack(rest, 1, rest.n))
+    end))
+  end
+  function L.pages(service, operation, params, opts)
+    local next_page = api.pages(service, operation, params, opts)
+    return function()
+      local page, err = next_page()
+      if page == false then label(service, operation, nil, err) end
+      return page, err
+    end
+  end
+  --- L.scope{ region =, profile =, role_arn =, ... }: the same, bound to another region or
+  --- credential set (runbook.aws's scope).
+  function L.scope(opts)
+    return labelled_api(api.scope(opts))
+  end
+  return setmetatable(L, {
+    __index = function(t, service)
+      local real = api[service] -- raises on an unknown service
+      local ops = setmetatable({}, {
+        __index = function(o, operation)
+          local _ = real[operation] -- raises on an unknown operation, naming the nearest
+          local wrapped = function(params, ...) return L.call(service, operation, params, ...) end
+          rawset(o, operation, wrapped)
+          return wrapped
+        end,
+      })
+      rawset(t, service, ops)
+      return ops
+    end,
+  })
 end
-setmetatable(labelled, {
-  __index = function(t, service)
-    local real = aws[service] -- raises on an unknown service
-    local s = setmetatable({}, {
-      __index = function(ops, operation)
-        local _ = real[operation] -- raises on an unknown operation, naming the nearest
-        local wrapped = function(params, ...) return labelled.call(service, operation, params, ...) end
-        rawset(ops, operation, wrapped)
-        return wrapped
-      end,
-    })
-    rawset(t, service, s)
-    return s
-  end,
-})
+
+local labelled = labelled_api(aws)
 M.aws = labelled
 
 -- the run ---------------------------------------------------------------------------------

@@ -124,6 +124,21 @@ class DeclaredEvidenceTest(StepApiCase):
         self.assertEqual(found['one'][0]['title'], 'Duration p99')
 
 
+    def test_ctx_aws_reads_another_region_through_a_scope(self):
+        body = ('    local eu = ctx.aws.scope{ region = "eu-west-1" }\n'
+                '    local who = assert(eu.sts.GetCallerIdentity{})\n'
+                '    local _, err = eu.lambda.GetFunctionConfiguration{ FunctionName = "nope" }\n'
+                '    ctx:finding{ severity = "info", title = who.Account .. " " .. err.operation }')
+        self.steps(one=v2('one', [], body))
+        with fake_aws('basic') as fake:
+            _, found = self.triage(fake, 'my-fn', ['one'])
+            seen = [(q['operation'], q['region']) for q in fake.requests() if q.get('service')]
+        self.assertEqual(found['one'][0]['title'], '123456789012 GetFunctionConfiguration')
+        self.assertIn(('GetCallerIdentity', 'eu-west-1'), seen)
+        self.assertIn(('GetFunctionConfiguration', 'eu-west-1'), seen)  # the scoped read
+        self.assertIn(('GetFunctionConfiguration', 'us-east-1'), seen)  # the function's own
+
+
 class ManifestTest(StepApiCase):
 
     def test_applies_false_is_a_skip_with_its_reason_and_no_run(self):
