@@ -169,16 +169,13 @@ function M.integrations(ctx)
   return ctx:once("apigw.integrations", function() return discover(ctx) end)
 end
 
---- The function URL config (read once per run): config, or false when the function has
---- none, or nil, err.
+--- The function URL config (the `url` evidence, for steps written before it): config, or
+--- false when the function has none, or nil, err.
 function M.function_url(ctx)
-  return ctx:once("apigw.function_url", function()
-    local cfg, err = ctx.aws.lambda.GetFunctionUrlConfig{ FunctionName = ctx.function_name,
-      Qualifier = ctx.qualifier }
-    if cfg then return cfg end
-    if err and err.code == "ResourceNotFoundException" then return false end
-    return nil, err
-  end)
+  local url = ctx.ev.url
+  if url.failed then return nil, url.failed end
+  if url.absent then return false end
+  return url
 end
 
 --- "arn:PARTITION:execute-api:REGION:ACCOUNT:API_ID/STAGE/METHOD/PATH"; the partition is
