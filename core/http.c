@@ -1,10 +1,10 @@
 /* http.c — HTTP transport over one libcurl multi handle (see http.h).
  *
  * Also the network implementation of transport.h. Uses libcurl, and interrupt.h so a
- * blocking fetch stops on Ctrl-C. It knows nothing of
- * AWS: it sends the method, URL, headers and body it is given and hands back status,
- * headers and body. It must never follow redirects, never turn off certificate checks,
- * and never log a header (Authorization passes through here). */
+ * blocking fetch stops on Ctrl-C. It knows nothing of AWS: it sends the method, URL,
+ * headers and body it is given and hands back status, headers and body. It must never
+ * follow redirects, never turn off certificate checks, and never log a header
+ * (Authorization passes through here). */
 #include "http.h"
 #include "interrupt.h"
 #include "transport.h"
