@@ -22,6 +22,7 @@ local findings = require("steps.bad_gateway.findings")
 local json = require("runbook.json")
 local logs = require("evidence.logs")
 local proxy = require("triage.proxy_response")
+local evidence = require("triage.evidence")
 local step = require("triage.step")
 local text = require("lib.text")
 
@@ -113,8 +114,7 @@ local M = step.define{
 function checks.events(ctx, ev)
   local events = ev.events
   if events.failed then ctx:error_from(events.failed, "logs FilterLogEvents") end
-  if events.failed or events.absent then return {} end
-  return events
+  return evidence.list(events)
 end
 
 --- The class of an error line, or nil when the line is no error.

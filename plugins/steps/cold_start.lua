@@ -16,6 +16,7 @@ local findings = require("steps.cold_start.findings")
 local logs = require("evidence.logs")
 local stats = require("lib.stats")
 local step = require("triage.step")
+local list_of = require("triage.evidence").list
 
 local PEAK = "metric:ConcurrentExecutions:Maximum"
 local check = {} -- the named checks, defined below the manifest
@@ -54,11 +55,6 @@ local M = step.define{
   end,
 }
 
--- A list evidence, or an empty list when it is absent or could not be read.
-local function list_of(v)
-  if v.absent or v.failed then return {} end
-  return v
-end
 
 -- Which runtimes SnapStart supports: Java 11+, Python 3.12+, .NET 8+ (managed runtimes).
 local function snapstart_runtime(runtime)

@@ -17,6 +17,7 @@ local lib_arn = require("lib.arn")
 local metrics = require("evidence.metrics")
 local services = require("lib.services")
 local stats = require("lib.stats")
+local evidence = require("triage.evidence")
 local step = require("triage.step")
 
 -- Lambda keeps at least this many executions unreserved in every account.
@@ -69,8 +70,7 @@ local M = step.define{
 local function read(ctx, ev, name, report)
   local v = ev[name]
   if v.failed and report then ctx:error_from(v.failed) end
-  if v.failed or v.absent then return nil end
-  return v
+  return evidence.data(v)
 end
 
 --- What was read, in one table: the limits, the metrics, the event sources, and the

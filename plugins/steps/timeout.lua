@@ -19,6 +19,7 @@ local logs = require("evidence.logs")
 local metrics = require("evidence.metrics")
 local stats = require("lib.stats")
 local step = require("triage.step")
+local data = require("triage.evidence").data
 
 local P99 = "metric:Duration:p99"
 local check = {} -- the named checks, defined below the manifest
@@ -52,12 +53,6 @@ local M = step.define{
     if not (oom or timed_out or close) then check.all_clear(ctx, w) end
   end,
 }
-
--- Data, or nil when the evidence is absent or its read failed.
-local function data(v)
-  if v.absent or v.failed then return nil end
-  return v
-end
 
 --- The error to report when no duration can be read at all: logs failed (not absent)
 --- and the metric has nothing, or the logs are absent and the metric failed.

@@ -13,6 +13,7 @@ local F = require("steps.vpc.findings")
 local fixes = require("steps.vpc.fixes")
 local reasons = require("lib.reasons")
 local services = require("lib.services")
+local evidence = require("triage.evidence")
 local step = require("triage.step")
 local text = require("lib.text")
 local topology = require("lib.topology")
@@ -73,7 +74,7 @@ function check.picture(ctx, ev)
   for _, n in ipairs(net.nats) do nats[n.NatGatewayId] = n end
   s.paths = topology.egress_paths(net.subnets, net.vpc_id, net.tables, nats)
   for _, st in ipairs(reasons.owned(cfg, "vpc", true)) do s.states[st.code] = st end
-  local events = (ev.events.absent or ev.events.failed) and {} or ev.events
+  local events = evidence.list(ev.events)
   local env = cfg.Environment and cfg.Environment.Variables
   s.services = services.services_called(events, text.sorted_keys(env))
   s.timeouts = {}

@@ -57,6 +57,17 @@ function M.absent(reason)
   return { absent = reason }
 end
 
+--- The data of an evidence value, or nil when it is absent or its read failed.
+function M.data(value)
+  if value == nil or value.absent or value.failed then return nil end
+  return value
+end
+
+--- A list evidence (events, mappings, ...), or an empty list when it is absent or failed.
+function M.list(value)
+  return M.data(value) or {}
+end
+
 --- "?events" -> "events", true; "events" -> "events", false.
 function M.parse_need(need)
   if need:sub(1, 1) == "?" then return need:sub(2), true end
