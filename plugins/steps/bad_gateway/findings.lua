@@ -6,7 +6,7 @@
 -- turning on a stage's execution logging as an apigateway UpdateStage plan.
 local apigw = require("evidence.apigw")
 local plan = require("fix.plan")
-local proxy = require("triage.proxy_response")
+local proxy = require("runbook.proxy_response")
 local render = require("fix.render")
 local text = require("lib.text")
 
