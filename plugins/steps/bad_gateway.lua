@@ -10,7 +10,7 @@
 --   2. the REST stages' execution logs, when logging is on (ev["execution_log:..."]): the
 --      malformed responses and the exact body API Gateway received ("Endpoint response
 --      body before transformations"), checked against the proxy rules
---      (triage.proxy_response, also behind `runbook check-response`);
+--      (runbook.proxy_response, also behind `runbook check-response`);
 --   3. the function's own log (ev.events): unhandled exceptions, import / handler /
 --      marshal errors, runtime exits, oversized responses and timeouts, each of which API
 --      Gateway turns into a 502 (REST, function URL) or 500 (HTTP API).

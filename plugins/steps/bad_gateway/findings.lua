@@ -1,7 +1,7 @@
 --- steps.bad_gateway.findings: what the bad_gateway step (the guide's 502) says.
 --
 -- The response contract each integration imposes on the handler, the malformed responses
--- a REST stage logged with the rule the body broke (triage.proxy_response), the function's
+-- a REST stage logged with the rule the body broke (runbook.proxy_response), the function's
 -- own errors with their log lines and times, and the fixes: code changes as text, and
 -- turning on a stage's execution logging as an apigateway UpdateStage plan.
 local apigw = require("evidence.apigw")
@@ -16,7 +16,7 @@ local M = {}
 local LOGGING = { { path = "/*/*/logging/loglevel", on = "INFO", off = "OFF" },
                   { path = "/*/*/logging/dataTrace", on = "true", off = "false" } }
 
--- `runbook check-response` options for each rule set of triage.proxy_response.
+-- `runbook check-response` options for each rule set of runbook.proxy_response.
 local CHECK_OPTIONS = { rest = "--api rest", http1 = "--api http --payload 1.0",
                         http2 = "--api http --payload 2.0" }
 
