@@ -95,21 +95,40 @@ function runbook.main(fn, ...) end
 ---@field ec2 table<string, fun(params?: table): table?, runbook.Error?>
 ---@field apigateway table<string, fun(params?: table): table?, runbook.Error?>
 ---@field apigatewayv2 table<string, fun(params?: table): table?, runbook.Error?>
+---@field sqs table<string, fun(params?: table): table?, runbook.Error?>
 local aws = {}
+
+---Where a call goes and who signs it; omitted fields are the run's defaults (--region,
+-----profile). A role is assumed from the default credentials, or from `source_profile`.
+---@class runbook.aws.Target
+---@field region? string
+---@field profile? string
+---@field role_arn? string
+---@field external_id? string
+---@field session_name? string
+---@field source_profile? string
 
 ---One call: `aws.call("lambda", "GetPolicy", { FunctionName = "my-fn" })`.
 ---@param service string
 ---@param operation string
 ---@param params? table
+---@param opts? runbook.aws.Target
 ---@return table? result
 ---@return runbook.Error? err
-function aws.call(service, operation, params) end
+function aws.call(service, operation, params, opts) end
+
+---The same API bound to another region or credential set:
+---`aws.scope{ region = "eu-west-1", role_arn = "arn:aws:iam::123456789012:role/audit" }`.
+---Identical reads are shared, retries and recordings are kept, per (credentials, region).
+---@param opts runbook.aws.Target
+---@return runbook.aws
+function aws.scope(opts) end
 
 ---Iterates over the pages of a paginated operation: `for page, err in aws.pages(...)`; a failed page comes as `false, err`.
 ---@param service string
 ---@param operation string
 ---@param params? table
----@param opts? { max_pages?: integer }
+---@param opts? runbook.aws.Target|{ max_pages?: integer }
 ---@return fun(): table?, runbook.Error?
 function aws.pages(service, operation, params, opts) end
 
@@ -117,7 +136,7 @@ function aws.pages(service, operation, params, opts) end
 ---@param service string
 ---@param operation string
 ---@param params? table
----@param opts? { max_pages?: integer }
+---@param opts? runbook.aws.Target|{ max_pages?: integer }
 ---@return table[]? items
 ---@return runbook.Error? err
 function aws.collect(service, operation, params, opts) end
@@ -240,6 +259,8 @@ function report.sparkline(values, width) end
 ---@field explain? string    what to do and why, in one or two sentences
 ---@field commands? string[] exact `aws` CLI commands with real values (never a secret or an env var value)
 ---@field changes? string    what the fix changes: "Timeout 3 s -> 10 s"
+---@field plan? table[]       the AWS calls that make the change (docs/fix-plans.md); commands are rendered from it
+---@field verify? table[]     what must hold after applying
 
 ---@class triage.Finding
 ---@field severity triage.Severity
@@ -267,9 +288,15 @@ function report.sparkline(values, width) end
 ---@field window triage.Window
 ---@field now integer           the run's reference time (epoch seconds)
 ---@field args table            the step's args merged with the runbook's overrides
----@field aws runbook.aws       runbook.aws whose errors also carry service and operation
+---@field aws runbook.aws       runbook.aws whose errors also carry service and operation, reads retried in rounds
+---@field partition string      "aws", "aws-cn", "aws-us-gov": build ARNs with lib.arn
+---@field ev table<string, table> the run's evidence (docs/steps.md): data, { absent = reason } or { failed = err }
 ---@field step_id string
 local ctx = {}
+
+---The run's evidence, the same table `run(ctx, ev)` receives.
+---@return table<string, table>
+function ctx:evidence() end
 
 ---GetFunctionConfiguration of the function, read once and shared by all steps.
 ---@return table? cfg
@@ -310,7 +337,9 @@ function ctx:error_from(err, what) end
 ---@field title string        short, for the one-line summary
 ---@field description? string
 ---@field tags? string[]      for --tag
----@field args? table         defaults; the runbook may override any of them
----@field run fun(ctx: triage.Ctx)
+---@field args? table         name -> default, or name -> { default = v, help = "meaning" } (step.define)
+---@field needs? string[]     evidence names; "?name" is optional (docs/steps.md)
+---@field applies? fun(ctx: triage.Ctx, ev: table): boolean, string?
+---@field run fun(ctx: triage.Ctx, ev?: table)
 
 return { runbook = runbook, aws = aws, core = core, report = report, ctx = ctx }
