@@ -98,8 +98,8 @@ function runbook.main(fn, ...) end
 ---@field sqs table<string, fun(params?: table): table?, runbook.Error?>
 local aws = {}
 
----Where a call goes and who signs it; omitted fields are the run's defaults (--region,
------profile). A role is assumed from the default credentials, or from `source_profile`.
+---Where a call goes and who signs it; omitted fields are the run's defaults (`--region`
+---and `--profile`). A role is assumed from the default credentials or `source_profile`.
 ---@class runbook.aws.Target
 ---@field region? string
 ---@field profile? string
