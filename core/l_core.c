@@ -15,12 +15,14 @@
 #include "buf.h"
 #include "interrupt.h"
 #include "l_json.h"
+#include "l_model.h"
 #include "l_util.h"
 #include "model.h"
 
 #include <lauxlib.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/time.h>
 #include <time.h>
 
 #define STATE_KEY "runbook.core.state"       /* registry slot of the state */
@@ -331,6 +333,14 @@ static int core_stats(lua_State *L) {
   return 1;
 }
 
+/* core.clock() -> wall-clock seconds as a float, for measuring durations */
+static int core_clock(lua_State *L) {
+  struct timeval tv;
+  gettimeofday(&tv, NULL);
+  lua_pushnumber(L, (lua_Number)tv.tv_sec + (lua_Number)tv.tv_usec / 1e6);
+  return 1;
+}
+
 int luaopen_runbook_core(lua_State *L) {
   static const luaL_Reg funcs[] = {{"submit", core_submit},
                                    {"poll", core_poll},
@@ -339,6 +349,7 @@ int luaopen_runbook_core(lua_State *L) {
                                    {"use_region", core_use_region},
                                    {"region", core_region},
                                    {"stats", core_stats},
+                                   {"clock", core_clock},
                                    {NULL, NULL}};
   luaL_newlib(L, funcs);
   rb_lmodel_register(L);

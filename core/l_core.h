@@ -11,9 +11,6 @@
 #include <lua.h>
 
 int luaopen_runbook_core(lua_State *L);
-/* Adds the model functions (operation, operations, services, clock) to the table on top.
- */
-void rb_lmodel_register(lua_State *L);
 /* Copies cfg (strings included) into the Lua state's registry. */
 void rb_lcore_configure(lua_State *L, const rb_client_config *cfg);
 /* Creates the client now instead of at the first call, so a bad --replay file or retry

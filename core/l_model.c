@@ -3,12 +3,11 @@
  * helpers (aws.pages, aws.<svc>.<Op>, fix plans and their renderer) work from the
  * official models rather than hand-kept lists. Uses model.c and l_util.c (the error
  * table); raises only on misuse. */
-#include "l_core.h"
+#include "l_model.h"
 #include "l_util.h"
 #include "model.h"
 
 #include <lauxlib.h>
-#include <sys/time.h>
 
 static void set_string(lua_State *L, const char *key, const char *value) {
   if (!value)
@@ -173,18 +172,11 @@ static int core_input_shape(lua_State *L) {
   return 1;
 }
 
-/* core.clock() -> wall-clock seconds as a float, for measuring durations */
-static int core_clock(lua_State *L) {
-  struct timeval tv;
-  gettimeofday(&tv, NULL);
-  lua_pushnumber(L, (lua_Number)tv.tv_sec + (lua_Number)tv.tv_usec / 1e6);
-  return 1;
-}
-
 void rb_lmodel_register(lua_State *L) {
-  static const luaL_Reg funcs[] = {
-      {"operation", core_operation}, {"operations", core_operations},
-      {"services", core_services},   {"input_shape", core_input_shape},
-      {"clock", core_clock},         {NULL, NULL}};
+  static const luaL_Reg funcs[] = {{"operation", core_operation},
+                                   {"operations", core_operations},
+                                   {"services", core_services},
+                                   {"input_shape", core_input_shape},
+                                   {NULL, NULL}};
   luaL_setfuncs(L, funcs, 0);
 }
