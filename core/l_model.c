@@ -36,15 +36,23 @@ static void push_operation(lua_State *L, const rb_model_meta *meta,
   }
 }
 
-/* core.operation(service, name) -> {name, method, uri, write, paginator} | nil, err */
-static int core_operation(lua_State *L) {
+/* The operation named by arguments 1 and 2. Returns 0, or -1 with nil, err pushed. */
+static int check_operation(lua_State *L, const rb_model **m, rb_operation *op) {
   const char *service = luaL_checkstring(L, 1), *name = luaL_checkstring(L, 2);
-  const rb_model *m;
-  rb_operation op;
   rb_error err;
   rb_error_clear(&err);
-  if (rb_model_find(service, name, &m, &op, &err) != 0)
-    return rb_lua_fail(L, &err);
+  if (rb_model_find(service, name, m, op, &err) == 0)
+    return 0;
+  rb_lua_fail(L, &err);
+  return -1;
+}
+
+/* core.operation(service, name) -> {name, method, uri, write, paginator} | nil, err */
+static int core_operation(lua_State *L) {
+  const rb_model *m;
+  rb_operation op;
+  if (check_operation(L, &m, &op) != 0)
+    return 2;
   push_operation(L, rb_model_metadata(m), &op);
   return 1;
 }
@@ -150,13 +158,10 @@ static void push_shape(lua_State *L, const rb_model *m, const char *name,
  * required = {...}} (lists: member; maps: key, value; the model's type names; recursion
  * stops at cycles) | nil, err. An operation without input gives an empty structure. */
 static int core_input_shape(lua_State *L) {
-  const char *service = luaL_checkstring(L, 1), *name = luaL_checkstring(L, 2);
   const rb_model *m;
   rb_operation op;
-  rb_error err;
-  rb_error_clear(&err);
-  if (rb_model_find(service, name, &m, &op, &err) != 0)
-    return rb_lua_fail(L, &err);
+  if (check_operation(L, &m, &op) != 0)
+    return 2;
   lua_newtable(L); /* shape names on the current path */
   int seen = lua_gettop(L);
   if (op.input_shape) {
