@@ -4,8 +4,10 @@ Exists to keep the order of checks in one readable place, the same order AWS app
 them: find the service from the SigV4 scope and the operation from the protocol;
 apply delay/skew faults; verify the signature and token against the server's clock;
 parse and validate the parameters against the model; apply a terminal fault
-(throttle, 5xx, reset...); run the handler under the world lock; serialize; record
-the exchange in the request log. Sleeping never happens while a lock is held.
+(throttle, 5xx, reset...); run the handler under the world lock (an operation with no
+handler gets the service's unknown-operation error naming it, never an empty 200);
+serialize; record the exchange in the request log. Sleeping never happens while a lock
+is held.
 """
 
 import time
@@ -215,13 +217,25 @@ def _terminal_fault(app, call):
                            retry_after=raw.get('retry_after', 1))
 
 
+def not_implemented(service_name, protocol, operation):
+    """The answer to an operation the model has but the fake has no handler for:
+    the service's own unknown-operation error (so a client treats it as AWS would)
+    with a message naming the operation, never an empty 200 a test could pass on."""
+    message = ('the fake AWS server does not implement %s:%s (it is valid in the botocore '
+               'model); add a handler in tests/fake_aws/handlers/ or answer it with an '
+               '"error" fault rule' % (service_name, operation))
+    return errors.standard('unknown_operation', service_name, protocol, message)
+
+
 def _run_handler(app, call):
     handler = handlers.lookup(call.service.name, call.operation)
+    if handler is None:
+        raise not_implemented(call.service.name, call.protocol, call.operation)
     ctx = handlers.Ctx(app.world, call.service.name, call.operation,
                        call.caller, call.request_id, call.server_now,
                        call.sig.region if call.sig else None, call.op)
     with app.world.lock:
-        output = handler(ctx, call.params) if handler else {}
+        output = handler(ctx, call.params)
         return serialize.serialize(call.service, call.op, output, call.request_id)
 
 

@@ -36,7 +36,7 @@ def _names(value, field):
 
 
 class Rule:
-    """One fault rule; see tests/worlds/README.md for the fields."""
+    """One fault rule; see docs/worlds.md for the fields."""
 
     def __init__(self, raw):
         if not isinstance(raw, dict):

@@ -90,9 +90,24 @@ class Validation(FakeTestCase):
         self.assertIn('Could not find operation GetCallerIdentity for version 2099-01-01',
                       resp.text)
 
-    def test_unhandled_valid_operation_returns_an_empty_output(self):
-        out = self.client('lambda').get_function_code_signing_config(FunctionName='my-fn')
-        self.assertEqual(out['ResponseMetadata']['HTTPStatusCode'], 200)
+    def test_unhandled_valid_operation_is_an_unknown_operation_naming_it(self):
+        # Never an empty 200 a test could pass on: AWS's unknown-operation answer, per protocol.
+        lam = self.client('lambda')
+        self.assertAwsError(lambda: lam.get_function_code_signing_config(FunctionName='my-fn'),
+                            'UnknownOperationException', 404,
+                            '^the fake AWS server does not implement '
+                            'lambda:GetFunctionCodeSigningConfig ')
+        logs = self.client('logs')
+        self.assertAwsError(logs.describe_destinations, 'UnknownOperationException', 400,
+                            'does not implement logs:DescribeDestinations ')
+        iam = self.client('iam')
+        self.assertAwsError(iam.list_users, 'InvalidAction', 400,
+                            'does not implement iam:ListUsers ')
+        ec2 = self.client('ec2')
+        self.assertAwsError(ec2.describe_key_pairs, 'InvalidAction', 400,
+                            'does not implement ec2:DescribeKeyPairs ')
+        calls = [(r['operation'], r['status'], r['error_code']) for r in self.fake.requests()]
+        self.assertIn(('ListUsers', 400, 'InvalidAction'), calls)
 
     def test_invalid_json_body_is_a_serialization_error(self):
         resp = self.raw('POST', '/', b'{not json', {'X-Amz-Target': 'Logs_20140328.'
@@ -185,6 +200,27 @@ class LambdaWrites(FakeTestCase):
                                                        ReservedConcurrentExecutions=7)
         state = self.fake.world_state()
         self.assertEqual(state['lambda']['functions']['vpc-fn']['reserved_concurrency'], 7)
+
+
+class ApiGatewayWrites(FakeTestCase):
+    shared = False
+
+    def test_update_stage_applies_method_settings_and_rejects_unknown_paths(self):
+        apigw = self.client('apigateway')
+        ops = [{'op': 'replace', 'path': '/*/*/logging/loglevel', 'value': 'INFO'},
+               {'op': 'replace', 'path': '/*/*/logging/dataTrace', 'value': 'true'}]
+        out = apigw.update_stage(restApiId='k8m2n4p6q0', stageName='prod', patchOperations=ops)
+        self.assertEqual(out['methodSettings']['*/*']['loggingLevel'], 'INFO')
+        self.assertIs(out['methodSettings']['*/*']['dataTraceEnabled'], True)
+        self.assertEqual(apigw.get_stage(restApiId='k8m2n4p6q0', stageName='prod')
+                         ['methodSettings']['*/*']['loggingLevel'], 'INFO')
+        self.assertAwsError(lambda: apigw.update_stage(
+            restApiId='k8m2n4p6q0', stageName='nope', patchOperations=ops),
+            'NotFoundException', 404)
+        self.assertAwsError(lambda: apigw.update_stage(
+            restApiId='k8m2n4p6q0', stageName='prod',
+            patchOperations=[{'op': 'replace', 'path': '/bogus', 'value': 'x'}]),
+            'BadRequestException', 400, 'Invalid patch path /bogus')
 
 
 if __name__ == '__main__':

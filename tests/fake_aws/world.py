@@ -2,7 +2,7 @@
 
 Exists so every handler reads and mutates the same state under one lock, and so a
 world file can use relative times ("-10m") that are resolved once, when it is loaded.
-The format is documented in tests/worlds/README.md; each service's handler module
+The format is documented in docs/worlds.md; each service's handler module
 fills in its own defaults through a prepare(world) hook.
 """
 

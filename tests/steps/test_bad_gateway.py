@@ -127,7 +127,7 @@ class BadGatewayTest(StepTestCase):
     def test_bad_gateway_logging_plan_sends_what_the_hand_written_command_did(self):
         if not os.access(AWS_CLI, os.X_OK):
             self.skipTest('no aws CLI at %s' % AWS_CLI)
-        # The fake records UpdateStage's parameters (it does not apply them): both commands
+        # The fake records UpdateStage's parameters (and applies them): both commands
         # must send the same request.
         with fake_aws('healthy') as fake:
             _, findings = self.triage(fake, 'orders-api')

@@ -2,7 +2,8 @@
 
 Exists so the dispatcher finds a handler by (service, operation) and so each module
 can fill in its world defaults once at load (prepare). Operations that are valid in
-the model but have no handler here answer with an empty, valid output.
+the model but have no handler here answer with the service's unknown-operation error
+naming the operation (dispatch.not_implemented), never with an empty output.
 """
 
 from handlers import (svc_apigateway, svc_cloudwatch, svc_ec2, svc_iam, svc_lambda,

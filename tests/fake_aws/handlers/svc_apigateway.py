@@ -161,6 +161,54 @@ def get_stage(ctx, params):
     return stage
 
 
+# UpdateStage patch paths of a method setting (/{resource}/{method}/...) -> its member.
+_METHOD_SETTINGS = {'logging/loglevel': ('loggingLevel', str),
+                    'logging/dataTrace': ('dataTraceEnabled', 'bool'),
+                    'metrics/enabled': ('metricsEnabled', 'bool'),
+                    'throttling/burstLimit': ('throttlingBurstLimit', int),
+                    'throttling/rateLimit': ('throttlingRateLimit', float)}
+_STAGE_MEMBERS = {'description': str, 'tracingEnabled': 'bool', 'cacheClusterEnabled': 'bool',
+                  'deploymentId': str}
+
+
+def _patch_value(kind, value):
+    if kind == 'bool':
+        return str(value).lower() == 'true'
+    try:
+        return kind(value)
+    except (TypeError, ValueError):
+        raise AwsError('BadRequestException', 'Invalid patch value %r' % value, 400)
+
+
+def _apply_stage_patch(stage, op):
+    path, value = op.get('path', ''), op.get('value')
+    if op.get('op') not in ('replace', 'add'):
+        raise AwsError('BadRequestException', "the fake applies only 'replace' and 'add' "
+                       'to a stage, not %r' % op.get('op'), 400)
+    parts = path.lstrip('/').split('/')
+    if len(parts) == 4 and '/'.join(parts[2:]) in _METHOD_SETTINGS:
+        member, kind = _METHOD_SETTINGS['/'.join(parts[2:])]
+        key = '%s/%s' % (parts[0].replace('~1', '/'), parts[1])
+        stage.setdefault('methodSettings', {}).setdefault(key, {})[member] = \
+            _patch_value(kind, value)
+    elif len(parts) == 2 and parts[0] == 'variables':
+        stage.setdefault('variables', {})[parts[1]] = value
+    elif len(parts) == 1 and parts[0] in _STAGE_MEMBERS:
+        stage[parts[0]] = _patch_value(_STAGE_MEMBERS[parts[0]], value)
+    else:
+        raise AwsError('BadRequestException', 'Invalid patch path %s' % path, 400)
+
+
+def update_stage(ctx, params):
+    """Applies the patch operations a fix plan sends (method settings, variables, a few
+    stage members); an unknown API or stage is API Gateway's NotFoundException."""
+    stage = get_stage(ctx, params)
+    for op in params.get('patchOperations') or []:
+        _apply_stage_patch(stage, op)
+    stage['lastUpdatedDate'] = ctx.now
+    return stage
+
+
 def _http_api(ctx, params):
     entry = ctx.world.section('apigatewayv2')['apis'].get(params['ApiId'])
     if entry is None:
@@ -211,6 +259,7 @@ HANDLERS = {
     ('apigateway', 'GetIntegration'): get_integration,
     ('apigateway', 'GetStages'): get_stages,
     ('apigateway', 'GetStage'): get_stage,
+    ('apigateway', 'UpdateStage'): update_stage,
     ('apigatewayv2', 'GetApis'): get_apis,
     ('apigatewayv2', 'GetApi'): get_api,
     ('apigatewayv2', 'GetIntegrations'): _v2_collection('integrations'),
