@@ -58,6 +58,7 @@ static const char usage[] =
     "usage: runbook [options] SCRIPT.lua [ARGS...]\n"
     "       runbook [options] call SERVICE OPERATION ['{json params}']\n"
     "       runbook check-response FILE|- [--api rest|http] [--payload 1.0|2.0]\n"
+    "       runbook test [PATH...] [--verbose]   (step tests, docs/testing-steps.md)\n"
     "\n"
     "options (accepted anywhere before --; after the script, --help is the script's):\n"
     "  --region REGION       AWS region (else AWS_REGION, AWS_DEFAULT_REGION, profile)\n"
@@ -109,8 +110,8 @@ static int take_value(int argc, char **argv, int *i, const char *name, const cha
 
 /* The commands built into the binary, each an embedded Lua script of core/lua. */
 static const char *embedded_command(const char *word) {
-  static const char *const commands[][2] = {{"call", "call"},
-                                            {"check-response", "check_response"}};
+  static const char *const commands[][2] = {
+      {"call", "call"}, {"check-response", "check_response"}, {"test", "test"}};
   for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
     if (strcmp(word, commands[i][0]) == 0)
       return commands[i][1];
