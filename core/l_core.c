@@ -9,7 +9,13 @@
  * raises.
  *
  * The client lives in a userdata in the registry, so it is freed by __gc even when a
- * script raises; rb_lcore_finish frees it earlier to write the recording before exit. */
+ * script raises; rb_lcore_finish frees it earlier to write the recording before exit.
+ *
+ * It also keeps what the count hook of main.c asks about a task (a coroutine): its
+ * deadline (set_deadline: a task that runs past it without yielding is stopped, as Redis
+ * stops a runaway script), and whether an interrupt is left to Lua in it
+ * (catch_interrupt). A deadline lives in the thread's extra space, so the hook reads it
+ * without touching the Lua stack; the hook must never allocate on its fast path. */
 #include "l_core.h"
 
 #include "buf.h"
@@ -24,6 +30,11 @@
 #include <string.h>
 #include <sys/time.h>
 #include <time.h>
+
+#define CATCHER_KEY "runbook.core.interrupt_catcher" /* registry slot of that task */
+
+/* A thread's deadline (monotonic seconds): 0 none, < 0 passed (the hook keeps raising) */
+_Static_assert(LUA_EXTRASPACE >= sizeof(double), "a deadline fits in the extra space");
 
 #define STATE_KEY "runbook.core.state"       /* registry slot of the state */
 #define STATE_META "runbook.core.state_meta" /* its metatable */
@@ -75,7 +86,31 @@ static int state_gc(lua_State *L) {
   return 0;
 }
 
+static double deadline_get(lua_State *L) {
+  double d;
+  memcpy(&d, lua_getextraspace(L), sizeof d);
+  return d;
+}
+
+static void deadline_put(lua_State *L, double d) {
+  memcpy(lua_getextraspace(L), &d, sizeof d);
+}
+
+static double monotonic(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* New threads copy the main thread's extra space: start it with "no deadline". */
+static void clear_main_deadline(lua_State *L) {
+  lua_rawgeti(L, LUA_REGISTRYINDEX, LUA_RIDX_MAINTHREAD);
+  deadline_put(lua_tothread(L, -1), 0);
+  lua_pop(L, 1);
+}
+
 void rb_lcore_configure(lua_State *L, const rb_client_config *cfg) {
+  clear_main_deadline(L);
   core_state *s = lua_newuserdatauv(L, sizeof *s, 0);
   memset(s, 0, sizeof *s);
   if (luaL_newmetatable(L, STATE_META)) {
@@ -341,6 +376,68 @@ static int core_clock(lua_State *L) {
   return 1;
 }
 
+/* ---- what the count hook asks (see l_core.h) ---- */
+
+void rb_lcore_check_deadline(lua_State *L) {
+  double d = deadline_get(L);
+  if (d == 0 || (d > 0 && monotonic() < d))
+    return;
+  deadline_put(L, -1);
+  /* from now on every instruction raises, so a pcall in the task cannot swallow it */
+  lua_sethook(L, lua_gethook(L), LUA_MASKCALL | LUA_MASKRET | LUA_MASKCOUNT, 1);
+  luaL_where(L, 0);
+  lua_pushstring(L, "ran past its time limit without yielding (a CPU loop?)");
+  lua_concat(L, 2);
+  lua_error(L);
+}
+
+int rb_lcore_catches_interrupt(lua_State *L) {
+  int top = lua_gettop(L), caught = 0;
+  if (lua_getfield(L, LUA_REGISTRYINDEX, CATCHER_KEY) == LUA_TTHREAD)
+    caught = lua_pushthread(L) || lua_rawequal(L, -1, -2);
+  lua_settop(L, top);
+  return caught;
+}
+
+/* core.set_deadline(co, seconds|nil): co may run `seconds` from now without yielding;
+ * after that the count hook raises in it. nil clears. */
+static int core_set_deadline(lua_State *L) {
+  lua_State *co = lua_tothread(L, 1);
+  luaL_argexpected(L, co != NULL, 1, "thread");
+  double d = 0;
+  if (!lua_isnoneornil(L, 2))
+    d = monotonic() + luaL_checknumber(L, 2);
+  deadline_put(co, d > 0 ? d : 0);
+  return 0;
+}
+
+/* core.overran(co) -> whether co was stopped by its deadline (until it is set again) */
+static int core_overran(lua_State *L) {
+  lua_State *co = lua_tothread(L, 1);
+  luaL_argexpected(L, co != NULL, 1, "thread");
+  lua_pushboolean(L, deadline_get(co) < 0);
+  return 1;
+}
+
+/* core.catch_interrupt(co|nil): after Ctrl-C or SIGTERM the count hook raises in every
+ * task but co and the main thread (the scheduler), which go on to report; nil: in all. */
+static int core_catch_interrupt(lua_State *L) {
+  luaL_argexpected(L, lua_isnoneornil(L, 1) || lua_isthread(L, 1), 1, "thread or nil");
+  lua_settop(L, 1);
+  lua_setfield(L, LUA_REGISTRYINDEX, CATCHER_KEY);
+  return 0;
+}
+
+/* core.interrupted() -> the signal that asked the run to stop (2 SIGINT, 15 SIGTERM), or
+ * false */
+static int core_interrupted(lua_State *L) {
+  if (rb_interrupted())
+    lua_pushinteger(L, rb_interrupted());
+  else
+    lua_pushboolean(L, 0);
+  return 1;
+}
+
 int luaopen_runbook_core(lua_State *L) {
   static const luaL_Reg funcs[] = {{"submit", core_submit},
                                    {"poll", core_poll},
@@ -350,7 +447,12 @@ int luaopen_runbook_core(lua_State *L) {
                                    {"region", core_region},
                                    {"stats", core_stats},
                                    {"clock", core_clock},
+                                   {"set_deadline", core_set_deadline},
+                                   {"overran", core_overran},
+                                   {"catch_interrupt", core_catch_interrupt},
+                                   {"interrupted", core_interrupted},
                                    {NULL, NULL}};
+  clear_main_deadline(L);
   luaL_newlib(L, funcs);
   rb_lmodel_register(L);
   return 1;

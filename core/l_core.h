@@ -16,6 +16,12 @@ void rb_lcore_configure(lua_State *L, const rb_client_config *cfg);
 /* Creates the client now instead of at the first call, so a bad --replay file or retry
  * setting is reported before the script starts. */
 int rb_lcore_start(lua_State *L, rb_error *err);
+/* For the count hook (main.c): raises in L, at its current line, once L has run past the
+ * deadline core.set_deadline gave it, and on every instruction after; else returns. */
+void rb_lcore_check_deadline(lua_State *L);
+/* For the count hook: 1 when an interrupt is left to Lua in L (a task registered with
+ * core.catch_interrupt, or the main thread while one is), 0 when the hook raises. */
+int rb_lcore_catches_interrupt(lua_State *L);
 /* Saves the recording (if any) and frees the client; safe to call twice. */
 int rb_lcore_finish(lua_State *L, rb_error *err);
 

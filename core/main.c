@@ -329,11 +329,20 @@ static int exit_code_from(lua_State *L, int base) {
 static lua_State *interruptible; /* the main Lua state, for the signal handler */
 
 /* Once interrupted, the hook of the thread it fires in checks every instruction, so an
- * error swallowed by a pcall is raised again at the pcall's very next instruction. */
+ * error swallowed by a pcall is raised again at the pcall's very next instruction; but
+ * not in a task that asked to report what it has (core.catch_interrupt), nor in the
+ * scheduler under it. Until then it stops a task that runs past its deadline
+ * (core.set_deadline). */
 static void interrupt_hook(lua_State *L, lua_Debug *ar) {
   (void)ar;
-  if (!rb_interrupted())
+  if (!rb_interrupted()) {
+    rb_lcore_check_deadline(L);
     return;
+  }
+  if (rb_lcore_catches_interrupt(L)) {
+    lua_sethook(L, interrupt_hook, LUA_MASKCOUNT, HOOK_COUNT);
+    return;
+  }
   lua_sethook(L, interrupt_hook, LUA_MASKCALL | LUA_MASKRET | LUA_MASKCOUNT, 1);
   luaL_error(L, "interrupted");
 }

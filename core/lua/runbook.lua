@@ -6,6 +6,12 @@
 --
 -- A task yields only through this module (markers below), so code that keeps coroutines of
 -- its own is unaffected: an AWS call made outside any task simply waits for itself.
+--
+-- Two guards for code that misbehaves. A task given a limit (M.limit, inherited by the
+-- tasks it spawns) that runs that long without yielding is stopped by the core's count
+-- hook with an error, and task.overran says so. And after M.catch_interrupt(), Ctrl-C or
+-- SIGTERM stops every other task (each ends with the error "interrupted" and
+-- task.interrupted set) while the catching task goes on, to report what it has.
 local core = require("runbook.core")
 
 local M = {}
@@ -16,6 +22,7 @@ local tasks_by_co = setmetatable({}, { __mode = "k" })
 local ready = {}       -- { task, packed resume values }
 local parked_on = {}   -- call id -> task
 local sleepers = {}    -- task -> deadline (core clock seconds)
+local catcher          -- the task that goes on after an interrupt (M.catch_interrupt)
 
 local function clock()
   return os.clock() -- replaced below by a wall clock if the core offers one
@@ -43,8 +50,15 @@ local function finish(task, ok, ...)
 end
 
 local function resume(task, values)
+  if task.done then return end -- stopped by an interrupt while it was ready
+  if task.limit then core.set_deadline(task.co, task.limit) end
   local r = table.pack(coroutine.resume(task.co, table.unpack(values, 1, values.n)))
+  if task.limit then
+    task.overran = not r[1] and core.overran(task.co) or nil
+    core.set_deadline(task.co, nil)
+  end
   if coroutine.status(task.co) == "dead" then
+    if not r[1] and core.interrupted() and not task.overran then task.interrupted = true end
     return finish(task, table.unpack(r, 1, r.n))
   end
   local marker, arg = r[2], r[3]
@@ -68,7 +82,9 @@ end
 
 --- Starts fn(...) as a new task and returns its handle.
 function M.spawn(fn, ...)
-  local task = { co = coroutine.create(fn), joiners = {}, done = false }
+  local parent = tasks_by_co[coroutine.running()]
+  local task = { co = coroutine.create(fn), joiners = {}, done = false,
+                 limit = parent and parent.limit }
   tasks_by_co[task.co] = task
   make_ready(task, ...)
   return task
@@ -76,6 +92,39 @@ end
 
 local function current_task()
   return tasks_by_co[coroutine.running()]
+end
+
+--- Stops `task` (and the tasks it spawns from now on) with an error when it runs `seconds`
+--- without yielding, a CPU loop; task.overran is then true.
+function M.limit(task, seconds)
+  task.limit = seconds
+end
+
+--- From now on an interrupt (Ctrl-C, SIGTERM) stops every task but the calling one, which
+--- goes on: its joins return false, "interrupted". M.catch_interrupt(false) undoes it.
+function M.catch_interrupt(on)
+  catcher = on ~= false and current_task() or nil
+  core.catch_interrupt(catcher and catcher.co)
+end
+
+--- The signal that asked the run to stop (2 SIGINT, 15 SIGTERM), or false.
+function M.interrupted()
+  return core.interrupted()
+end
+
+-- After an interrupt, ends every task but the catcher as if it had raised "interrupted".
+local function stop_for_interrupt()
+  for co, task in pairs(tasks_by_co) do
+    if task ~= catcher and not task.done then
+      sleepers[task] = nil
+      task.interrupted = true
+      finish(task, false, "interrupted") -- its traceback says where it was waiting
+      if coroutine.status(co) == "suspended" then coroutine.close(co) end
+    end
+  end
+  for id, task in pairs(parked_on) do
+    if task.done then parked_on[id] = nil end
+  end
 end
 
 --- Waits for one AWS call submitted to the core; returns result or nil, err.
@@ -174,6 +223,7 @@ end
 --- Turns the loop until done() is true or the deadline passes.
 function M.run_until(done, deadline)
   while not done() do
+    if catcher and not catcher.done and core.interrupted() then stop_for_interrupt() end
     if deadline and clock() >= deadline then return false end
     while #ready > 0 do
       local item = table.remove(ready, 1)

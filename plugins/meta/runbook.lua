@@ -23,6 +23,8 @@
 
 ---@class runbook.Task
 ---@field done boolean
+---@field overran? boolean     stopped by its limit (runbook.limit): a CPU loop
+---@field interrupted? boolean stopped by Ctrl-C or SIGTERM (runbook.catch_interrupt)
 
 ---@class runbook
 local runbook = {}
@@ -76,6 +78,22 @@ function runbook.clock() end
 ---@return boolean ok
 ---@return any ...
 function runbook.main(fn, ...) end
+
+---Stops `task` (and the tasks it spawns afterwards) with an error when it runs `seconds`
+---without yielding, a CPU loop; `task.overran` is then true. The engine sets each step's.
+---@param task runbook.Task
+---@param seconds number
+function runbook.limit(task, seconds) end
+
+---From now on Ctrl-C or SIGTERM stops every other task (each ends with the error
+---"interrupted", `task.interrupted` set) and the calling task goes on, to report what it
+---has; `false` undoes it.
+---@param on? boolean
+function runbook.catch_interrupt(on) end
+
+---The signal that asked the run to stop (2 SIGINT, 15 SIGTERM), or false.
+---@return integer|false
+function runbook.interrupted() end
 
 -- runbook.aws -------------------------------------------------------------------------------
 
@@ -222,6 +240,26 @@ function core.services() end
 ---Wall-clock seconds (float).
 ---@return number
 function core.clock() end
+
+---Lets thread `co` run `seconds` from now without yielding; after that the count hook
+---raises in it (and keeps raising, so a pcall cannot swallow it). nil clears.
+---@param co thread
+---@param seconds? number
+function core.set_deadline(co, seconds) end
+
+---Whether `co` was stopped by its deadline (until one is set again).
+---@param co thread
+---@return boolean
+function core.overran(co) end
+
+---After Ctrl-C or SIGTERM the count hook raises in every thread but `co` and the main
+---thread (the scheduler); nil: in all (the default).
+---@param co? thread
+function core.catch_interrupt(co) end
+
+---The signal that asked the run to stop (2 SIGINT, 15 SIGTERM), or false.
+---@return integer|false
+function core.interrupted() end
 
 -- runbook.report ----------------------------------------------------------------------------
 

@@ -6,7 +6,10 @@
 -- call (err.service, err.operation), so ctx:error_from can name the IAM permission; and a
 -- read that still fails transiently (throttled, 5xx, reset) after the core's standard
 -- retries is asked again a few times with a growing pause, since reads are idempotent
--- and one lost read would otherwise turn several steps into ERROR.
+-- and one lost read would otherwise turn several steps into ERROR. Each step's ctx.aws
+-- also notes every write the core refused (a triage is read-only) in the step's record,
+-- so the engine reports it even when the step ignored the error; and a misspelled service
+-- or operation raises at the step's own line.
 local arn = require("lib.arn")
 local aws = require("runbook.aws")
 local core = require("runbook.core")
@@ -77,15 +80,27 @@ local function with_rounds(service, operation, read)
   return result, err
 end
 
+-- A write the core refused (err.kind "safety") is noted in `record.writes` with the
+-- traceback of the call, which the engine turns into the step's file and line.
+local function note_refused(record, service, operation, err)
+  if record and type(err) == "table" and err.kind == "safety" then
+    record.writes = record.writes or {}
+    record.writes[#record.writes + 1] = { service = service, operation = operation,
+      code = err.code, traceback = debug.traceback("", 3) }
+  end
+end
+
 -- The labelled API over `api` (runbook.aws, or one of its scopes): same interface, errors
--- labelled with their call, reads retried in rounds.
-local function labelled_api(api)
+-- labelled with their call, reads retried in rounds, refused writes noted in `record`.
+local function labelled_api(api, record)
   local L = {}
   function L.call(service, operation, params, ...)
     local rest = table.pack(...)
-    return label(service, operation, with_rounds(service, operation, function()
+    local result, err = label(service, operation, with_rounds(service, operation, function()
       return api.call(service, operation, params, table.unpack(rest, 1, rest.n))
     end))
+    note_refused(record, service, operation, err)
+    return result, err
   end
   function L.collect(service, operation, params, opts, ...)
     local rest = table.pack(...)
@@ -104,14 +119,18 @@ local function labelled_api(api)
   --- L.scope{ region =, profile =, role_arn =, ... }: the same, bound to another region or
   --- credential set (runbook.aws's scope).
   function L.scope(opts)
-    return labelled_api(api.scope(opts))
+    return labelled_api(api.scope(opts), record)
   end
   return setmetatable(L, {
     __index = function(t, service)
-      local real = api[service] -- raises on an unknown service
+      -- a misspelled name raises at the caller's line (level 2), not here
+      if not core.services()[service] then
+        error(("unknown service '%s'"):format(tostring(service)), 2)
+      end
       local ops = setmetatable({}, {
         __index = function(o, operation)
-          local _ = real[operation] -- raises on an unknown operation, naming the nearest
+          local info, op_err = core.operation(service, operation)
+          if not info then error(op_err.message, 2) end -- names the nearest real one
           local wrapped = function(params, ...) return L.call(service, operation, params, ...) end
           rawset(o, operation, wrapped)
           return wrapped
@@ -123,8 +142,7 @@ local function labelled_api(api)
   })
 end
 
-local labelled = labelled_api(aws)
-M.aws = labelled
+M.aws = labelled_api(aws)
 
 -- the run ---------------------------------------------------------------------------------
 
@@ -142,8 +160,8 @@ local Ctx = {}
 
 --- A ctx for one step over the run. `record` collects its findings.
 function M.for_step(run, step_id, args, record)
-  local ctx = { step_id = step_id, args = args, aws = labelled, _run = run, _record = record,
-                ev = M.evidence_of(run) }
+  local ctx = { step_id = step_id, args = args, aws = labelled_api(aws, record), _run = run,
+                _record = record, ev = M.evidence_of(run) }
   return setmetatable(ctx, {
     __index = function(_, k)
       local method = Ctx[k]
@@ -195,7 +213,8 @@ M.utf8_clean = text.utf8_clean
 
 --- Checks a finding and gives it one shape (triage.finding; a misuse raises at the step).
 function M.normalize(f)
-  return finding.normalize(f, 4)
+  local n = finding.normalize(f, 4) -- not a tail call: level 4 is the caller of ctx:finding
+  return n
 end
 
 --- Records a finding and returns it.

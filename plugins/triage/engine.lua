@@ -83,7 +83,42 @@ local function error_finding(title, lines, fix, data)
 end
 
 --- Loads and checks one step: step | nil, finding
+-- The file `require("steps." .. id)` loads, and a second file for the same id in that
+-- directory (steps/x/init.lua beside steps/x.lua) that would be silently passed over.
+local function step_files(id)
+  local file = package.searchpath("steps." .. id, package.path)
+  if not file or file:sub(-9) == "/init.lua" then return file end
+  local twin = file:sub(1, -5) .. "/init.lua"
+  local fh = io.open(twin, "r")
+  if not fh then return file end
+  fh:close()
+  return file, twin
+end
+
+-- "file:N" for the first line of `file` that matches `pattern`, else "file".
+local function line_of(file, pattern)
+  local fh = file and io.open(file, "r")
+  if not fh then return file end
+  local n, found = 0, nil
+  for line in fh:lines() do
+    n = n + 1
+    if line:find(pattern) then
+      found = n
+      break
+    end
+  end
+  fh:close()
+  return file .. (found and (":" .. found) or "")
+end
+
 local function load_step(id)
+  local file, twin = step_files(id)
+  if twin then
+    return nil, error_finding(("two files define step '%s' in one directory: %s and %s")
+      :format(id, file, twin), { "at " .. file, "at " .. twin }, ("keep one: a step is "
+      .. "steps/%s.lua, and steps/%s/ holds only its helpers"):format(id, id),
+      { location = file })
+  end
   local ok, step = pcall(require, "steps." .. id)
   if not ok then
     local msg = tostring(step)
@@ -93,14 +128,15 @@ local function load_step(id)
         .. "from the runbook"):format(id, id))
     end
     msg = msg:match("\n%s*([^\n]+)$") or msg -- drop require's "error loading module" line
-    local where = location(msg)
+    -- `return step.define{...}` is a tail call, so define's errors carry no position
+    local where = location(msg) or line_of(file, "%f[%w_]define%s*[{(]")
     return nil, error_finding("step failed to load: " .. msg, where and { "at " .. where },
       ("correct the step's file%s"):format(where and (" at " .. where) or ""),
       { location = where })
   end
-  local problem
+  local problem, token -- token: text on the line at fault
   if type(step) ~= "table" then
-    problem = "it returned " .. type(step) .. ", not a table"
+    problem, token = "it returned " .. type(step) .. ", not a table", "^%s*return"
   elseif step.id ~= id then
     problem = ("its id is '%s', not '%s' (the file name)"):format(tostring(step.id), id)
   elseif type(step.title) ~= "string" then
@@ -113,15 +149,18 @@ local function load_step(id)
     for _, need in ipairs(step.needs or {}) do
       local name = evidence.parse_need(tostring(need))
       if not evidence.known(name) then
+        token = "[\"']%??" .. name:gsub("%p", "%%%0") .. "[\"']"
         problem = ("it needs unknown evidence '%s' (known: see docs/steps.md)"):format(name)
         break
       end
     end
   end
   if problem then
-    return nil, error_finding(("step '%s' is invalid: %s"):format(id, problem), nil,
-      "a step file returns { id = FILE NAME, title = ..., run = function(ctx) ... end } "
-      .. "(docs/steps.md)")
+    local where = line_of(file, token or "%f[%w_]id%s*=")
+    return nil, error_finding(("step '%s' is invalid: %s"):format(id, problem),
+      where and { "at " .. where }, "a step file returns { id = FILE NAME, title = ..., "
+      .. "run = function(ctx) ... end } (docs/steps.md)" .. (where and (": correct " .. where)
+      or ""), { location = where })
   end
   return step
 end
@@ -220,7 +259,7 @@ local function body(item, ctx)
   return step.run(ctx, ev)
 end
 
-local function start(item, run)
+local function start(item, run, timeout)
   local record = { findings = {} }
   item.record = record
   if item.finding then
@@ -233,6 +272,7 @@ local function start(item, run)
     body(item, ctx)
     record.duration = runbook.clock() - (item.t_ready or item.t0)
   end)
+  runbook.limit(item.task, timeout) -- a CPU loop is stopped at its timeout, not waited for
 end
 
 -- An error value as one line: "boom", "AccessDenied: ..." for an error table.
@@ -249,6 +289,37 @@ end
 local function deadline_of(item, timeout)
   if not item.t_ready then return item.t0 + EVIDENCE_BUDGET * timeout end
   return item.t_ready + timeout + (context.paused - item.paused_at_ready)
+end
+
+-- The finding for a step whose task ended with an error: stopped by Ctrl-C, stopped in a
+-- CPU loop at its timeout, or raised.
+local function failure_finding(item, err, traceback, timeout)
+  local where = location(err, traceback)
+  local at = where and { "at " .. where }
+  local data = { location = where, traceback = traceback }
+  if item.task.interrupted then
+    local sig = runbook.interrupted()
+    return error_finding(("step interrupted before it finished (%s)")
+      :format(sig == 15 and "SIGTERM" or "Ctrl-C"), at,
+      "run the triage again and let it finish", { interrupted = true, location = where })
+  elseif item.task.overran then
+    return error_finding(("step ran %s s without yielding (a CPU loop?)"):format(timeout), at,
+      "a step computes briefly between AWS reads: bound the loop at "
+      .. (where or "the step's file") .. " (a longer --step-timeout only delays this)", data)
+  end
+  return error_finding("step raised an error: " .. describe(err), at,
+    "this is a bug in the step, not a finding about the function: correct the step "
+    .. (where and ("at " .. where) or "file"), data)
+end
+
+-- The finding for a write the core refused: a triage only reads, even if the step went on.
+local function write_finding(w)
+  local where = location(nil, w.traceback)
+  return error_finding(("step attempted a write: %s %s (refused: a triage is read-only)")
+    :format(w.service, w.operation), where and { "at " .. where },
+    "a step only reads; propose the change as a fix plan (docs/fix-plans.md) at "
+    .. (where or "the step's file"),
+    { location = where, service = w.service, operation = w.operation })
 end
 
 local function join_step(item, timeout)
@@ -275,12 +346,11 @@ local function finish(item, timeout)
         "run it again with a longer --step-timeout, or --debug to see which call is slow")
       record.duration = timeout
     elseif not ok then
-      local where = location(err, traceback)
       record.duration = runbook.clock() - (item.t_ready or item.t0)
-      record.findings[#record.findings + 1] = error_finding(
-        "step raised an error: " .. describe(err), where and { "at " .. where },
-        "this is a bug in the step, not a finding about the function: correct the step "
-        .. (where and ("at " .. where) or "file"), { location = where, traceback = traceback })
+      record.findings[#record.findings + 1] = failure_finding(item, err, traceback, timeout)
+    end
+    for _, w in ipairs(record.writes or {}) do
+      record.findings[#record.findings + 1] = write_finding(w)
     end
   end
   if #record.findings == 0 then
@@ -289,7 +359,8 @@ local function finish(item, timeout)
 end
 
 local function run_all(items, run, timeout)
-  for _, item in ipairs(items) do start(item, run) end
+  runbook.catch_interrupt() -- Ctrl-C stops the steps; this task reports what they found
+  for _, item in ipairs(items) do start(item, run, timeout) end
   for _, item in ipairs(items) do finish(item, timeout) end
 end
 
@@ -346,6 +417,8 @@ function M.main(entries, ...)
   run_all(items, run, opts.step_timeout)
   local doc = report.build(run, items, { duration = runbook.clock() - t0 })
   io.stdout:write(report.render(doc, opts))
+  local signal = runbook.interrupted()
+  if signal then return 128 + signal end -- 130 Ctrl-C, 143 SIGTERM (exit.INTERRUPTED)
   local max_rank = 0
   for _, item in ipairs(items) do
     for _, f in ipairs(item.record.findings) do
