@@ -6,8 +6,9 @@ A syntax error, a missing `run`, two files for one step id in one directory, an 
 (stopped at --step-timeout by the core's count hook), a write the core refused (reported
 even when the step ignores the refusal), and Ctrl-C during a run (the findings so far are
 printed, exit 130). A wrongly typed runbook argument is tested with the --arg work
-(test_select.py and test_args.py)."""
+(test_selection.py)."""
 
+import json
 import os
 import signal
 import subprocess
@@ -216,7 +217,8 @@ class RunProblemsTest(MisbehaveCase):
 
 class InterruptTest(MisbehaveCase):
 
-    def test_ctrl_c_prints_the_findings_so_far_and_exits_130(self):
+    def interrupt(self, signo, *args):
+        """Runs done/slow/spin steps, sends signo once they are under way: (code, out, err)."""
         self.steps(done=step('done', OK_STEP),
                    slow=step('slow', '    ctx:finding{ severity = "info", title = "started" }\n'
                                      '    runbook.sleep(60)'),
@@ -224,20 +226,29 @@ class InterruptTest(MisbehaveCase):
         script = self.runbook('"done", "slow", "spin"')
         with fake_aws('basic') as fake:
             proc = subprocess.Popen(
-                [BIN, '--plugins', self.plugins, script, 'my-fn', '--format', 'json',
-                 '--step-timeout', '60'],
-                env=self.env_for(fake), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE, text=True)
+                [BIN, '--plugins', self.plugins, script, 'my-fn', '--step-timeout', '60']
+                + list(args), env=self.env_for(fake), stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
             self.addCleanup(lambda: proc.poll() is None and proc.kill())
             time.sleep(1.5)  # preflight done, the steps under way
             self.assertIsNone(proc.poll(), 'the run ended before the signal')
             sent = time.monotonic()
-            proc.send_signal(signal.SIGINT)
+            proc.send_signal(signo)
             out, err = proc.communicate(timeout=30)
         self.assertLess(time.monotonic() - sent, 5)
-        self.assertEqual(proc.returncode, 130, err)
         self.assertEqual(err, 'runbook: interrupted\n')
-        import json
+        return proc.returncode, out, err
+
+    def test_sigterm_reports_too_and_exits_143(self):
+        code, out, _ = self.interrupt(signal.SIGTERM)
+        self.assertEqual(code, 143, out)
+        self.assertIn('step interrupted before it finished (SIGTERM)', out)
+        self.assertIn('fine', out)
+        self.assertIn('could not run: Slow, Spin', out)
+
+    def test_ctrl_c_prints_the_findings_so_far_and_exits_130(self):
+        code, out, _ = self.interrupt(signal.SIGINT, '--format', 'json')
+        self.assertEqual(code, 130, out)
         steps = {s['id']: s for s in json.loads(out)['steps']}
         self.assertEqual([f['title'] for f in steps['done']['findings']], ['fine'])
         self.assertEqual([f['title'] for f in steps['slow']['findings']],
