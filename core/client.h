@@ -96,6 +96,12 @@ int rb_client_writes_allowed(const rb_client *c);
 /* Writes the recording (when --record was given) atomically; 0 on success. */
 int rb_client_save_recording(rb_client *c, rb_error *err);
 
+/* Calls fn with the secret key and the session token of every credential set resolved so
+ * far, for the output path's redaction (sandbox.c); never for anything that prints or
+ * stores them. */
+void rb_client_each_secret(const rb_client *c, void (*fn)(void *ud, const char *secret),
+                           void *ud);
+
 /* Counters for tests and benchmarks. */
 typedef struct rb_client_stats {
   int calls;    /* rb_client_call successes */

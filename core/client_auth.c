@@ -404,3 +404,15 @@ void client_auth_free(rb_client *c) {
     set_free(s);
   }
 }
+
+void rb_client_each_secret(const rb_client *c, void (*fn)(void *ud, const char *secret),
+                           void *ud) {
+  for (const cred_set *s = c ? c->sets : NULL; s; s = s->next) {
+    if (!s->have_creds)
+      continue;
+    if (s->creds.secret_access_key)
+      fn(ud, s->creds.secret_access_key);
+    if (s->creds.session_token)
+      fn(ud, s->creds.session_token);
+  }
+}

@@ -152,6 +152,15 @@ int rb_lcore_start(lua_State *L, rb_error *err) {
   return client_get(L, s, err) ? 0 : -1;
 }
 
+void rb_lcore_each_secret(lua_State *L, void (*fn)(void *ud, const char *secret),
+                          void *ud) {
+  lua_getfield(L, LUA_REGISTRYINDEX, STATE_KEY);
+  core_state *s = luaL_testudata(L, -1, STATE_META);
+  lua_pop(L, 1);
+  if (s && s->client)
+    rb_client_each_secret(s->client, fn, ud);
+}
+
 int rb_lcore_finish(lua_State *L, rb_error *err) {
   lua_getfield(L, LUA_REGISTRYINDEX, STATE_KEY);
   core_state *s = luaL_testudata(L, -1, STATE_META);

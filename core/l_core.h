@@ -22,6 +22,10 @@ void rb_lcore_check_deadline(lua_State *L);
 /* For the count hook: 1 when an interrupt is left to Lua in L (a task registered with
  * core.catch_interrupt, or the main thread while one is), 0 when the hook raises. */
 int rb_lcore_catches_interrupt(lua_State *L);
+/* Calls fn with every secret of the credential sets the client resolved so far (none
+ * before the first call): for redaction only. */
+void rb_lcore_each_secret(lua_State *L, void (*fn)(void *ud, const char *secret),
+                          void *ud);
 /* Saves the recording (if any) and frees the client; safe to call twice. */
 int rb_lcore_finish(lua_State *L, rb_error *err);
 

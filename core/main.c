@@ -17,9 +17,11 @@
  * print a secret (the only secrets here are inside the client, which redacts its own
  * traces). */
 #include "buf.h"
+#include "discovery.h"
 #include "interrupt.h"
 #include "l_core.h"
 #include "lua_env.h"
+#include "sandbox.h"
 
 #include <lauxlib.h>
 #include <limits.h>
@@ -50,22 +52,30 @@ typedef struct options {
   const char *command; /* an embedded command ("call", "check-response"), or NULL */
   int nargs;
   char **args;              /* script arguments, in order */
-  const char **plugin_dirs; /* --plugins, then RUNBOOK_PATH; NULL-terminated, grows */
+  const char **plugin_dirs; /* --plugins; NULL-terminated, grows */
   int nplugins, plugins_cap;
+  int no_sandbox; /* --no-sandbox */
 } options;
 
 static const char usage[] =
     "usage: runbook [options] SCRIPT.lua [ARGS...]\n"
     "       runbook [options] call SERVICE OPERATION ['{json params}']\n"
     "       runbook check-response FILE|- [--api rest|http] [--payload 1.0|2.0]\n"
+    "       runbook trust [--list] [DIR|RUNBOOK.lua]   runbook untrust DIR|RUNBOOK.lua\n"
+    "         (./.runbook/ and a runbook named bare in the current directory run only\n"
+    "         once trusted; see docs/architecture.md, Plugins and trust)\n"
     "       runbook test [PATH...] [--verbose]   (step tests, docs/testing-steps.md)\n"
     "\n"
     "options (accepted anywhere before --; after the script, --help is the script's):\n"
     "  --region REGION       AWS region (else AWS_REGION, AWS_DEFAULT_REGION, profile)\n"
     "  --profile NAME        profile in ~/.aws/config and ~/.aws/credentials\n"
     "  --endpoint-url URL    send every call to URL (e.g. a local fake AWS)\n"
-    "  --plugins DIR         look for steps and modules in DIR first (repeatable;\n"
-    "                        RUNBOOK_PATH=DIR:DIR does the same)\n"
+    "  --plugins DIR         look for steps, modules and runbooks in DIR first\n"
+    "                        (repeatable; RUNBOOK_PATH=DIR:DIR comes next; both are\n"
+    "                        trusted by being named)\n"
+    "  --no-sandbox          give plugins Lua's whole library (io.popen, os.execute,\n"
+    "                        file writes): for your own tooling, never for plugins you\n"
+    "                        have not read\n"
     "  --record FILE         save every AWS exchange (secrets removed) to FILE\n"
     "  --replay FILE         answer every AWS call from FILE, with no network\n"
     "  --debug               trace each request and response to stderr (secrets "
@@ -156,6 +166,10 @@ static int parse_core_option(int argc, char **argv, int *i, options *o) {
     o->client.debug = 1;
     return -2;
   }
+  if (strcmp(argv[*i], "--no-sandbox") == 0) {
+    o->no_sandbox = 1;
+    return -2;
+  }
   if (strcmp(argv[*i], "--help") == 0 || strcmp(argv[*i], "-h") == 0) {
     fputs(usage, stdout);
     return EXIT_OK;
@@ -206,11 +220,6 @@ static int is_dir(const char *path) {
   return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-static int is_file(const char *path) {
-  struct stat st;
-  return stat(path, &st) == 0 && S_ISREG(st.st_mode);
-}
-
 /* Where plugins/ and runbooks/ live: beside an installed binary, else the source tree. */
 static char *find_data_dir(void) {
   char exe[PATH_MAX];
@@ -233,20 +242,6 @@ static char *find_data_dir(void) {
   if (src && is_dir(src))
     return realpath(src, NULL);
   return is_dir(RB_SOURCE_DIR "/plugins") ? rb_strdup(RB_SOURCE_DIR) : NULL;
-}
-
-/* A script path as given, else by name in runbooks/. Caller frees. */
-static char *find_script(const char *name, const char *data_dir) {
-  if (is_file(name))
-    return rb_strdup(name);
-  rb_buf b = RB_BUF_INIT;
-  if (data_dir && !strchr(name, '/')) {
-    rb_buf_printf(&b, "%s/runbooks/%s", data_dir, name);
-    if (is_file(b.data))
-      return rb_buf_detach(&b);
-  }
-  rb_buf_free(&b);
-  return NULL;
 }
 
 static void debug_to_stderr(void *ud, const char *text) {
@@ -289,6 +284,14 @@ static void set_arg_table(lua_State *L, const options *o, const char *script) {
   lua_pop(L, 1);
 }
 
+/* "runbook: TEXT" on stderr, with any known secret redacted (sandbox.h): an error
+ * message may carry whatever a plugin put in it. */
+static void print_error(lua_State *L, const char *text) {
+  rb_sandbox_push_redacted(L, text, strlen(text));
+  fprintf(stderr, "runbook: %s\n", lua_tostring(L, -1));
+  lua_pop(L, 1);
+}
+
 /* A failed main task: an error table from the core ({code=, message=}), an exit request,
  * or a plain Lua error with its traceback (the third value). */
 static int report_failure(lua_State *L, int err_index) {
@@ -300,14 +303,15 @@ static int report_failure(lua_State *L, int err_index) {
     lua_getfield(L, err_index, "code");
     lua_getfield(L, err_index, "message");
     if (lua_isstring(L, -2) && lua_isstring(L, -1)) {
-      fprintf(stderr, "runbook: %s: %s\n", lua_tostring(L, -2), lua_tostring(L, -1));
+      print_error(L,
+                  lua_pushfstring(L, "%s: %s", lua_tostring(L, -2), lua_tostring(L, -1)));
       return EXIT_RUNTIME;
     }
     lua_pop(L, 2);
   }
   const char *tb = lua_tostring(L, err_index + 1);
   const char *msg = luaL_tolstring(L, err_index, NULL);
-  fprintf(stderr, "runbook: %s\n", tb ? tb : msg);
+  print_error(L, tb ? tb : msg);
   return EXIT_RUNTIME;
 }
 
@@ -394,17 +398,15 @@ static int run(lua_State *L, const options *o, const char *path) {
   return exit_code_from(L, handler + 1);
 }
 
-static char *dir_of(const char *path) {
-  const char *slash = strrchr(path, '/');
-  return slash ? rb_strndup(path, (size_t)(slash - path)) : rb_strdup(".");
-}
-
-static int add_runbook_path(options *o, char *copy) {
-  for (char *save = NULL, *d = strtok_r(copy, ":", &save); d;
-       d = strtok_r(NULL, ":", &save))
-    if (add_plugin_dir(o, d) != 0)
-      return -1;
-  return 0;
+/* The script's arguments that name existing files or directories: plugins may read
+ * them (sandbox.h). NULL-terminated; NULL when memory runs out. */
+static const char **named_paths(const options *o) {
+  const char **paths = calloc((size_t)o->nargs + 1, sizeof *paths);
+  struct stat st;
+  for (int i = 0, n = 0; paths && i < o->nargs; i++)
+    if (stat(o->args[i], &st) == 0)
+      paths[n++] = o->args[i];
+  return paths;
 }
 
 int main(int argc, char **argv) {
@@ -414,25 +416,34 @@ int main(int argc, char **argv) {
   if (!o.args)
     return EXIT_RUNTIME;
   int rc = parse_args(argc, argv, &o);
-  char *data_dir = NULL, *script = NULL, *script_dir = NULL, *runbook_path = NULL;
+  char *data_dir = NULL, *script = NULL;
+  const char **read_paths = NULL;
+  rb_discovery found;
+  memset(&found, 0, sizeof found);
   lua_State *L = NULL;
   if (rc >= 0)
     goto done;
-  data_dir = find_data_dir();
-  if (getenv("RUNBOOK_PATH") && (!(runbook_path = rb_strdup(getenv("RUNBOOK_PATH"))) ||
-                                 add_runbook_path(&o, runbook_path) != 0)) {
-    fputs("runbook: out of memory\n", stderr);
-    rc = EXIT_RUNTIME;
+  if (!o.command && rb_is_trust_command(o.script)) {
+    rc = rb_trust_command(o.script, o.nargs, o.args);
     goto done;
   }
-  script = o.command ? rb_strdup(o.script) : find_script(o.script, data_dir);
-  if (!script) {
+  data_dir = find_data_dir();
+  rb_discovery_input where = {o.plugin_dirs, getenv("RUNBOOK_PATH"),
+                              o.command ? NULL : o.script, data_dir};
+  int drc = rb_discovery_build(&found, &where);
+  if (drc == 1) {
     rc = usage_error("cannot find the script (give a path, or a name in runbooks/):",
                      o.script);
     goto done;
   }
-  script_dir = o.command ? NULL : dir_of(script);
-  rb_lua_env_options env = {data_dir, script_dir, o.plugin_dirs};
+  script = drc == 0 ? rb_strdup(o.command ? o.script : found.script) : NULL;
+  if (!script || !(read_paths = named_paths(&o))) {
+    fputs("runbook: out of memory\n", stderr);
+    rc = EXIT_RUNTIME;
+    goto done;
+  }
+  rb_lua_env_options env = {data_dir, found.dirs, found.origins, read_paths,
+                            o.no_sandbox};
   o.client.debug_write = debug_to_stderr;
   if (!(L = rb_lua_env_new(&env))) {
     fprintf(stderr, "runbook: cannot start Lua: out of memory\n");
@@ -463,8 +474,8 @@ done:
     lua_close(L);
   free(data_dir);
   free(script);
-  free(script_dir);
-  free(runbook_path);
+  free(read_paths);
+  rb_discovery_free(&found);
   free(o.args);
   free(o.plugin_dirs);
   fflush(stdout);

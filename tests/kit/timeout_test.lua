@@ -31,7 +31,7 @@ return {
     },
     {
       name = "a healthy function has no timeout finding",
-      world = "healthy", -- by name: a world of the installed set (share/runbook/worlds)
+      world = "../worlds/healthy.json",
       fn = "orders-api",
       expect = {
         exit = 0,
