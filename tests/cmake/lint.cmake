@@ -2,7 +2,7 @@
 find_program(RB_LUACHECK luacheck REQUIRED)
 add_test(NAME lua_lint
          COMMAND ${RB_LUACHECK} --no-color -q plugins runbooks core/lua examples bench
-                 tests/cli/scripts
+                 tests/cli/scripts tests/kit
          WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
 find_program(RB_CLANG_FORMAT clang-format REQUIRED)
 file(GLOB RB_C_FILES CONFIGURE_DEPENDS

@@ -31,7 +31,7 @@ return {
     },
     {
       name = "a healthy function has no timeout finding",
-      world = "../worlds/healthy.json",
+      world = "healthy", -- by name: a world of the installed set (share/runbook/worlds)
       fn = "orders-api",
       expect = {
         exit = 0,
