@@ -1,12 +1,12 @@
-# `runbook test` (core/lua/test.lua): the step tests ported to the kit (tests/kit), the
-# example a team copies (examples/testing), and the same example run by an installed
-# runbook outside the source tree. The command's own cases (failing tests, malformed files,
-# replays) are tests/cli/test_kit_cli.py, registered with the other CLI tests.
+# `runbook test` (core/lua/test.lua): the step tests ported to the kit (tests/kit), every
+# *_test.lua under examples/ (so the examples cannot rot), and examples/testing run by an
+# installed runbook outside the source tree. The command's own cases (failing tests,
+# malformed files, replays) are tests/cli/test_kit_cli.py, with the other CLI tests.
 add_test(NAME kit_steps
          COMMAND $<TARGET_FILE:runbook> test tests/kit
          WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
 add_test(NAME kit_examples
-         COMMAND $<TARGET_FILE:runbook> test examples/testing
+         COMMAND $<TARGET_FILE:runbook> test examples
          WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
 add_test(NAME kit_installed
          COMMAND ${RB_PYTHON} ${CMAKE_SOURCE_DIR}/tests/cli/kit_install.py ${CMAKE_COMMAND}
