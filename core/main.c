@@ -9,8 +9,9 @@
  * 130 interrupted by SIGINT, 143 stopped by SIGTERM. A script returns 0-5 itself; 130
  * and 143 are the core's and win over anything the script returned. On either signal
  * every Lua task is stopped (a count hook raises in any running Lua code, core.wait and
- * blocking credential fetches give up), the --record file is still written atomically,
- * and one line "runbook: interrupted" goes to stderr.
+ * blocking credential fetches give up; a task that asked with core.catch_interrupt goes
+ * on, to print what it has), the --record file is still written atomically, and one line
+ * "runbook: interrupted" goes to stderr.
  *
  * Core options are recognised anywhere before "--"; every other argument after the
  * script goes to the script. Uses lua_env.c, l_core.c and interrupt.c; it must never
