@@ -288,7 +288,21 @@ int rb_is_trust_command(const char *word) {
   return strcmp(word, "trust") == 0 || strcmp(word, "untrust") == 0;
 }
 
+static const char trust_usage[] =
+    "usage: runbook trust [DIR|RUNBOOK.lua]   record it as trusted (default ./.runbook)\n"
+    "       runbook trust --list              every entry: trusted, changed or missing\n"
+    "       runbook untrust DIR|RUNBOOK.lua   remove it\n"
+    "\n"
+    "./.runbook/ and a runbook named bare in the current directory run only once "
+    "trusted,\n"
+    "by real path and the SHA-256 of their Lua files (a change needs trust again). The\n"
+    "store is $XDG_STATE_HOME/runbook/trust (default ~/.local/state/runbook/trust).\n";
+
 int rb_trust_command(const char *cmd, int argc, char **argv) {
+  if (argc == 1 && (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0)) {
+    fputs(trust_usage, stdout);
+    return 0;
+  }
   int list = argc == 1 && strcmp(argv[0], "--list") == 0;
   if (argc > 1 || (argc == 1 && argv[0][0] == '-' && !list))
     return cmd_fail(2, "usage: runbook %s [--list] [DIR|RUNBOOK.lua]", cmd);

@@ -307,6 +307,12 @@ class TrustCommandTest(TrustTestCase):
         self.assertEqual(r.code, 2)
         self.assertIn('usage: runbook trust', r.err)
 
+    def test_help(self):
+        for cmd in ('trust', 'untrust'):
+            r = self.rb(cmd, '--help')
+            self.assertOk(r)
+            self.assertIn('usage: runbook trust [DIR|RUNBOOK.lua]', r.out)
+
     def test_a_store_that_cannot_be_found_is_named(self):
         env = self.env()
         del env['HOME']
