@@ -328,12 +328,12 @@ static int sandbox_reader(lua_State *L) {
   return lua_gettop(L);
 }
 
-/* loadfile(path, mode, env): text chunks only. */
+/* loadfile(path, mode, env): text chunks only (a mode without "t" is refused). */
 static int sandbox_loadfile(lua_State *L) {
   const char *path = luaL_optstring(L, 1, NULL);
-  const char *mode = luaL_optstring(L, 2, "t");
+  const char *mode = luaL_optstring(L, 2, "bt");
   int env = !lua_isnone(L, 3) ? 3 : 0;
-  if (strchr(mode, 'b'))
+  if (!strchr(mode, 't'))
     return luaL_error(L, "loadfile: plugins may not load binary chunks (" SEE ")");
   if (path)
     check_readable(L, "loadfile", path);
@@ -362,19 +362,56 @@ static int sandbox_dofile(lua_State *L) {
   return lua_gettop(L) - 1;
 }
 
-/* load(chunk, name, mode, env): text chunks only. Upvalue 1: the real load. */
+/* Where load's reader keeps the piece it returned (as lbaselib does). */
+#define READER_SLOT 5
+
+/* A function chunk's pieces, read here and not by the real load: a reader called from
+ * inside the real load could reach it through debug.getinfo(2, "f"). */
+static const char *chunk_reader(lua_State *L, void *ud, size_t *size) {
+  (void)ud;
+  luaL_checkstack(L, 2, "too many nested functions");
+  lua_pushvalue(L, 1);
+  lua_call(L, 0, 1);
+  if (lua_isnil(L, -1)) {
+    lua_pop(L, 1);
+    *size = 0;
+    return NULL;
+  }
+  if (!lua_isstring(L, -1))
+    luaL_error(L, "reader function must return a string");
+  lua_replace(L, READER_SLOT);
+  return lua_tolstring(L, READER_SLOT, size);
+}
+
+/* load(chunk, name, mode, env), as lbaselib's, with text chunks only: a mode without
+ * "t" is refused, any other is "t". */
 static int sandbox_load(lua_State *L) {
-  if (lua_type(L, 3) == LUA_TSTRING && strchr(lua_tostring(L, 3), 'b'))
+  size_t len;
+  const char *s = lua_tolstring(L, 1, &len);
+  const char *mode = luaL_optstring(L, 3, "bt");
+  int env = !lua_isnone(L, 4) ? 4 : 0;
+  if (!strchr(mode, 't'))
     return luaL_error(L, "load: plugins may not load binary chunks (" SEE ")");
-  int n = lua_gettop(L);
-  if (n < 3)
-    lua_settop(L, n = 3);
-  lua_pushstring(L, "t");
-  lua_replace(L, 3);
-  lua_pushvalue(L, lua_upvalueindex(1));
-  lua_insert(L, 1);
-  lua_call(L, n, LUA_MULTRET);
-  return lua_gettop(L);
+  int status;
+  if (s) {
+    status = luaL_loadbufferx(L, s, len, luaL_optstring(L, 2, s), "t");
+  } else {
+    const char *name = luaL_optstring(L, 2, "=(load)");
+    luaL_checktype(L, 1, LUA_TFUNCTION);
+    lua_settop(L, READER_SLOT);
+    status = lua_load(L, chunk_reader, NULL, name, "t");
+  }
+  if (status != LUA_OK) {
+    luaL_pushfail(L);
+    lua_insert(L, -2);
+    return 2;
+  }
+  if (env) {
+    lua_pushvalue(L, env);
+    if (!lua_setupvalue(L, -2, 1))
+      lua_pop(L, 1);
+  }
+  return 1;
 }
 
 /* io.input(x): a file name is read. io.output(x): a file name would be written. */
@@ -530,7 +567,8 @@ static void restrict_code(lua_State *L) {
   lua_pop(L, 2);
   lua_pushglobaltable(L);
   int g = lua_gettop(L);
-  wrap(L, g, "load", sandbox_load, NULL);
+  lua_pushcfunction(L, sandbox_load);
+  lua_setfield(L, g, "load");
   lua_pushcfunction(L, sandbox_loadfile);
   lua_setfield(L, g, "loadfile");
   lua_pushcfunction(L, sandbox_dofile);

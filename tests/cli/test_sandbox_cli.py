@@ -89,6 +89,12 @@ class RefusedTest(SandboxTestCase):
             print(load(f:read("a")))
             print(pcall(loadfile, arg[1] .. "/bin_mod.lua", "b"))
             print(loadfile(arg[1] .. "/bin_mod.lua"))
+            local once = f:seek("set") and f:read("a")
+            print(load(function() local p = once; once = nil; return p end, "=r", "bt"))
+            -- a reader is called from the sandbox's own load, never from the real one
+            local seen
+            load(function() seen = debug.getinfo(2, "f").func; return nil end)
+            print(seen == load)
         '''), plugins], self.env())
         self.assertOk(r)
         self.assertNotIn('binary ran', r.out)
@@ -98,6 +104,8 @@ class RefusedTest(SandboxTestCase):
         self.assertIn('attempt to load a binary chunk', lines[2])
         self.assertIn('loadfile: plugins may not load binary chunks', lines[3])
         self.assertIn('attempt to load a binary chunk', lines[4])
+        self.assertIn('attempt to load a binary chunk', lines[5])
+        self.assertEqual(lines[6], 'true')
 
     def test_no_c_modules(self):
         r = self.lua('print(package.cpath == "", #package.searchers)\n'
