@@ -11,6 +11,7 @@
 #include "embedded.h"
 #include "l_json.h"
 #include "l_core.h"
+#include "l_fs.h"
 #include "l_report.h"
 #include "sandbox.h"
 
@@ -142,6 +143,7 @@ static int env_setup(lua_State *L) {
   preload(L, "runbook.core", luaopen_runbook_core, NULL);
   preload(L, "runbook.json", luaopen_runbook_json, NULL);
   preload(L, "runbook.report", luaopen_runbook_report, NULL);
+  preload(L, "runbook.fs", luaopen_runbook_fs, NULL);
   preload(L, "runbook", NULL, "runbook");
   preload(L, "runbook.aws", NULL, "aws");
   preload(L, "runbook.proxy_response", NULL, "proxy_response");
