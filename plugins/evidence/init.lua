@@ -1,6 +1,7 @@
 --- evidence: the catalogue of built-in evidence a step may name in `needs`.
 --
--- One line per name: what it is and which module reads it. docs/steps.md lists the same
+-- One line per name: what it is, which module reads it and the AWS operations it calls
+-- (`runbook show STEP` lists them). docs/steps.md lists the same
 -- names with their shapes; `ev[name]` in a step's run is the value (or { absent = "..." }).
 local apigw = require("evidence.apigw")
 local evidence = require("triage.evidence")
@@ -12,18 +13,29 @@ local role = require("evidence.role")
 
 local provide = evidence.provide
 
-provide("config", "GetFunctionConfiguration of the function", fn.config)
-provide("policy", "the function's resource-based policy, parsed", fn.policy)
-provide("url", "the function URL configuration", fn.url)
-provide("concurrency", "reserved concurrency: { reserved = n | nil }", fn.concurrency)
-provide("account", "GetAccountSettings: the account's concurrency limits", fn.account)
-provide("provisioned", "provisioned concurrency configurations (a list)", fn.provisioned)
-provide("aliases", "the function's aliases (a list)", fn.aliases)
-provide("mappings", "event source mappings that invoke the function (a list)", fn.mappings)
-provide("function", "GetFunction: code location and size, tags", fn.get_function)
-provide("role", "the execution role and its policies (managed, inline, boundary)", role.provider)
+provide("config", "GetFunctionConfiguration of the function", fn.config,
+  { "lambda GetFunctionConfiguration" })
+provide("policy", "the function's resource-based policy, parsed", fn.policy, { "lambda GetPolicy" })
+provide("url", "the function URL configuration", fn.url, { "lambda GetFunctionUrlConfig" })
+provide("concurrency", "reserved concurrency: { reserved = n | nil }", fn.concurrency,
+  { "lambda GetFunctionConcurrency" })
+provide("account", "GetAccountSettings: the account's concurrency limits", fn.account,
+  { "lambda GetAccountSettings" })
+provide("provisioned", "provisioned concurrency configurations (a list)", fn.provisioned,
+  { "lambda ListProvisionedConcurrencyConfigs" })
+provide("aliases", "the function's aliases (a list)", fn.aliases, { "lambda ListAliases" })
+provide("mappings", "event source mappings that invoke the function (a list)", fn.mappings,
+  { "lambda ListEventSourceMappings" })
+provide("function", "GetFunction: code location and size, tags", fn.get_function,
+  { "lambda GetFunction" })
+provide("role", "the execution role and its policies (managed, inline, boundary)", role.provider,
+  { "iam GetRole", "iam ListAttachedRolePolicies", "iam ListRolePolicies", "iam GetPolicy",
+    "iam GetPolicyVersion", "iam GetRolePolicy" })
 provide("network", "the VPC around the function: subnets, route tables, NAT gateways, "
-  .. "endpoints, security groups, Lambda ENIs (absent without a VPC)", network.provider)
+  .. "endpoints, security groups, Lambda ENIs (absent without a VPC)", network.provider,
+  { "ec2 DescribeSubnets", "ec2 DescribeRouteTables", "ec2 DescribeNatGateways",
+    "ec2 DescribeVpcEndpoints", "ec2 DescribeSecurityGroups", "ec2 DescribeNetworkInterfaces",
+    "ec2 DescribeVpcs" })
 
 local function no_log_group(err)
   return type(err) == "table" and err.code == "ResourceNotFoundException"
@@ -35,7 +47,7 @@ provide("events", "every log event of the function in the window, sorted by time
     if events then return events end
     if no_log_group(err) then return evidence.absent("no log group " .. logs.group(ctx)) end
     return nil, err
-  end)
+  end, { "logs FilterLogEvents" })
 
 provide("reports", "the window's REPORT lines, parsed (durations, memory, init)",
   function(ctx)
@@ -43,7 +55,7 @@ provide("reports", "the window's REPORT lines, parsed (durations, memory, init)"
     if reports then return reports end
     if no_log_group(err) then return evidence.absent("no log group " .. logs.group(ctx)) end
     return nil, err
-  end)
+  end, { "logs FilterLogEvents" })
 
 -- "NAME:STATISTIC" -> name, statistic | nil, usage error naming the family.
 local function metric_param(family, param)
@@ -60,7 +72,7 @@ provide("metric", "metric:NAME:STATISTIC, the function's AWS/Lambda series",
     local name, statistic = metric_param("metric", param)
     if not name then return nil, statistic end
     return metrics.series(ctx, name, statistic)
-  end)
+  end, { "cloudwatch GetMetricStatistics" })
 
 -- "account_metric:ConcurrentExecutions:Maximum" -> the account-wide series (no dimensions).
 provide("account_metric", "account_metric:NAME:STATISTIC, AWS/Lambda with no dimensions",
@@ -68,10 +80,13 @@ provide("account_metric", "account_metric:NAME:STATISTIC, AWS/Lambda with no dim
     local name, statistic = metric_param("account_metric", param)
     if not name then return nil, statistic end
     return metrics.series(ctx, name, statistic, { dimensions = {} })
-  end)
+  end, { "cloudwatch GetMetricStatistics" })
 
 provide("apis", "the API Gateway REST and HTTP APIs that integrate the function",
-  function(ctx) return apigw.integrations(ctx) end)
+  function(ctx) return apigw.integrations(ctx) end,
+  { "apigateway GetRestApis", "apigateway GetResources", "apigateway GetStages",
+    "apigatewayv2 GetApis", "apigatewayv2 GetIntegrations", "apigatewayv2 GetRoutes",
+    "apigatewayv2 GetStages" })
 
 -- "execution_log:API_ID/STAGE FILTER" -> the REST stage's execution-log events in the window
 -- that match the CloudWatch Logs filter pattern FILTER (the rest of the name, spaces kept).
@@ -88,6 +103,6 @@ provide("execution_log", "execution_log:API_ID/STAGE FILTER, a REST API stage's 
       return evidence.absent("no log group " .. apigw.execution_log_group(api_id, stage))
     end
     return events, err
-  end)
+  end, { "logs FilterLogEvents" })
 
 return evidence

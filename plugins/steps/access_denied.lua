@@ -28,7 +28,8 @@ local M = step.define{
   id = "access_denied",
   title = "Execution role permissions (AccessDenied)",
   description = "Access-denied errors in the logs against the execution role's policies",
-  tags = { "permissions", "iam", "logs" },
+  tags = { "default", "permissions", "iam", "logs" },
+  fixes = { "iam PutRolePolicy" },
   args = {
     max_line = { default = 600, help = "longest log line quoted as evidence, in characters" },
     max_pairs = { default = 20, help = "most (action, resource) pairs examined, the most "

@@ -87,11 +87,13 @@ local M = step.define{
   title = "Bad gateway (502)",
   description = "Malformed proxy responses, crashes and runtime exits against each API "
     .. "integration's response contract",
-  tags = { "api", "logs", "502" },
+  tags = { "default", "api", "logs", "502" },
+  fixes = { "apigateway UpdateStage" },
   args = {
     max_line = { default = 500, help = "longest log line quoted as evidence, in characters" },
   },
   needs = { "config", "apis", "?url", "?events" },
+  reads = { "logs FilterLogEvents" }, -- REST stages' execution logs, named in run
   applies = apigw.fronted,
   run = function(ctx, ev)
     local found, url, events = ev.apis, apigw.url_of(ctx, ev), checks.events(ctx, ev)

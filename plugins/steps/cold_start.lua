@@ -26,7 +26,11 @@ local M = step.define{
   title = "Cold starts",
   description = "Init Duration count and percentiles against the timeout, package size, "
     .. "SnapStart eligibility and whether provisioned concurrency would help",
-  tags = { "execution", "logs", "performance" },
+  tags = { "default", "execution", "logs", "performance" },
+  fixes = {
+    "lambda PutProvisionedConcurrencyConfig", "lambda UpdateFunctionConfiguration",
+    "lambda PublishVersion", "lambda CreateAlias", "lambda UpdateAlias"
+  },
   args = {
     frequent_share = { default = 0.1, help = "cold starts in this share of invocations are frequent" },
     slow_init_ms = { default = 1000, help = "an Init Duration p95 above this is slow" },

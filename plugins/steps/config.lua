@@ -27,7 +27,8 @@ local M = step.define{
   title = "Configuration",
   description = "Function state, last update, runtime support, role, VPC, package and "
     .. "environment variable names, judged against what breaks invocations",
-  tags = { "config" },
+  tags = { "default", "config" },
+  fixes = { "lambda UpdateFunctionConfiguration" },
   args = {
     runtime_notice_days = { default = 180,
       help = "say when a runtime's end of support is this many days away or closer" },

@@ -32,7 +32,8 @@ local M = step.define{
   title = "Recent errors",
   description = "The most frequent error signatures in the window, with counts, times, "
     .. "code locations and one example each, against the Errors metric",
-  tags = { "logs", "metrics", "execution" },
+  tags = { "default", "logs", "metrics", "execution" },
+  fixes = { "iam AttachRolePolicy" },
   args = {
     top = { default = 5, help = "signatures to report" },
     fail_rate = { default = 0.05, help = "Errors / Invocations at or above this fails" },

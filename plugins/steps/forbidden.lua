@@ -35,12 +35,14 @@ local M = step.define{
   title = "Invoke permissions (403)",
   description = "The function's resource policy against every API Gateway API and function "
     .. "URL that invokes it",
-  tags = { "permissions", "api", "403" },
+  tags = { "default", "permissions", "api", "403" },
+  fixes = { "lambda AddPermission", "lambda RemovePermission" },
   args = {
     url_invoke_required_since = { default = "2025-10-01", help = "function URLs created from "
       .. "this date need a public lambda:InvokeFunction grant besides lambda:InvokeFunctionUrl" },
   },
   needs = { "config", "apis", "?url", "?policy" },
+  reads = { "logs FilterLogEvents" }, -- REST stages' execution logs, named in run
   applies = apigw.fronted,
   run = function(ctx, ev)
     local found = ev.apis

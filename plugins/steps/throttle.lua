@@ -33,7 +33,13 @@ local M = step.define{
   title = "Throttling",
   description = "Account and reserved concurrency against the Throttles and "
     .. "ConcurrentExecutions metrics, event sources, and what to change first",
-  tags = { "capacity", "metrics", "concurrency" },
+  tags = { "default", "capacity", "metrics", "concurrency" },
+  fixes = {
+    "lambda PutFunctionConcurrency", "lambda DeleteFunctionConcurrency",
+    "lambda PutProvisionedConcurrencyConfig", "lambda PublishVersion", "lambda CreateAlias",
+    "lambda UpdateEventSourceMapping", "sqs CreateQueue", "lambda CreateEventSourceMapping",
+    "service-quotas RequestServiceQuotaIncrease"
+  },
   args = {
     near_limit = { default = 0.9, help = "a peak at this share of a limit has reached it" },
     warn_share = { default = 0.8, help = "no throttles yet, but a peak this close to a limit "

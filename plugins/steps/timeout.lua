@@ -29,7 +29,8 @@ local M = step.define{
   title = "Timeouts",
   description = "Configured timeout against observed durations, timeout and out-of-memory "
     .. "log lines, and the integration timeout of the APIs in front",
-  tags = { "execution", "logs", "metrics" },
+  tags = { "default", "execution", "logs", "metrics" },
+  fixes = { "lambda UpdateFunctionConfiguration", "iam AttachRolePolicy" },
   args = {
     margin = { default = 0.8, help = "p99 at this share of the timeout is too close" },
     headroom = { default = 1.5, help = "a new timeout is p99 times this" },

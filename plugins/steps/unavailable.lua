@@ -25,7 +25,8 @@ local M = step.define{
   title = "Service unavailable",
   description = "ServiceUnavailableException, 5xx and throttling answers to the function's "
     .. "AWS SDK calls, by service, and whether retries with backoff are configured",
-  tags = { "logs", "downstream", "retries" },
+  tags = { "default", "logs", "downstream", "retries" },
+  fixes = {},
   args = {
     fail_count = { default = 10, help = "this many failed calls to one service in the window "
       .. "is a fail (fewer is a warning)" },

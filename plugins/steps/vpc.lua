@@ -26,7 +26,14 @@ local M = step.define{
   title = "VPC networking",
   description = "Subnet IPs, NAT / internet routes, VPC endpoints, security-group egress, ENIs "
     .. "and AZ spread of a VPC-attached function",
-  tags = { "network", "vpc", "config" },
+  tags = { "default", "network", "vpc", "config" },
+  fixes = {
+    "lambda UpdateFunctionConfiguration", "iam AttachRolePolicy", "ec2 CreateSubnet",
+    "ec2 AssociateVpcCidrBlock", "ec2 AssociateRouteTable", "ec2 CreateRoute",
+    "ec2 AllocateAddress", "ec2 CreateNatGateway", "ec2 CreateVpcEndpoint",
+    "ec2 ModifyVpcEndpoint", "ec2 AuthorizeSecurityGroupEgress",
+    "service-quotas RequestServiceQuotaIncrease"
+  },
   args = {
     low_ips = { default = 20, help = "fewer free addresses than this in a subnet is a warning" },
     min_azs = { default = 2, help = "subnets should span at least this many Availability Zones" },

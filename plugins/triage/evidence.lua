@@ -24,16 +24,22 @@ local M = {}
 
 local providers = {}
 local docs = {}
+local operations = {}
 local loaded_catalog = false
 
 --- Registers a provider under `name` with a one-line description (a team's evidence may
---- replace a built-in one).
-function M.provide(name, description, fn)
+--- replace a built-in one) and the AWS operations it calls, each "service Operation" with
+--- the AWS CLI's service name ("cloudwatch GetMetricStatistics"; `runbook show` lists them).
+function M.provide(name, description, fn, reads)
   if type(name) ~= "string" or type(fn) ~= "function" then
     error("evidence.provide(name, description, fn): name a string, fn a function", 2)
   end
+  if reads ~= nil and type(reads) ~= "table" then
+    error("evidence.provide: reads is a list of \"service Operation\" names", 2)
+  end
   providers[name] = fn
   docs[name] = description
+  operations[name] = reads or {}
 end
 
 local function catalog()
@@ -44,10 +50,13 @@ local function catalog()
   return providers
 end
 
---- The registered names and their descriptions, sorted: { {name, description}, ... }.
+--- The registered names, their descriptions and the AWS operations they call, sorted:
+--- { {name, description, reads = {"service Operation", ...}}, ... }.
 function M.list()
   local out = {}
-  for name in pairs(catalog()) do out[#out + 1] = { name = name, description = docs[name] } end
+  for name in pairs(catalog()) do
+    out[#out + 1] = { name = name, description = docs[name], reads = operations[name] }
+  end
   table.sort(out, function(a, b) return a.name < b.name end)
   return out
 end
@@ -83,6 +92,13 @@ end
 function M.known(name)
   local family = split(name)
   return catalog()[family] ~= nil
+end
+
+--- The AWS operations the provider of a name ("metric:Duration:p99") calls; {} if unknown.
+function M.reads(name)
+  local family = split(name)
+  catalog()
+  return operations[family] or {}
 end
 
 -- Calls the provider and gives its answer the evidence shape.

@@ -5,6 +5,7 @@
 --     id = "vpc", title = "VPC networking", description = "...", tags = { "network" },
 --     args = { min_free_ips = { default = 10, help = "fewer free IPs in a subnet is a warning" } },
 --     needs = { "config", "network", "?role" },
+--     fixes = { "lambda UpdateFunctionConfiguration" },  -- writes its fix plans may propose
 --     applies = function(ctx, ev) ... return false, "not attached to a VPC" end,
 --     run = function(ctx, ev) ... end,
 --   }
@@ -13,7 +14,9 @@
 -- applies), as an NSE script states its categories and portrule before its action. An
 -- argument is declared with its default and a one-line meaning; define() keeps `args` as
 -- plain defaults (name -> value, the shape runbooks and older team steps use) and puts the
--- meanings in `arg_help`.
+-- meanings in `arg_help`. Built-in steps carry the tag "default". `fixes` (the writes its
+-- fix plans may propose) and `reads` (AWS operations it calls beyond its needs' providers,
+-- such as evidence it names in run) are "service Operation" lists for `runbook show`.
 --
 -- define() also makes the step callable the old way, run(ctx) with one argument, as a
 -- team override that wraps a built-in does (examples/steps/timeout.lua): the evidence is
