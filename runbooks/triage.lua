@@ -1,7 +1,8 @@
 --- triage: diagnose a failing Lambda function, every check of the field guide at once.
 --
 --   runbook triage.lua FUNCTION [--since 1h] [--until now] [--format text|json|markdown]
---     [--fail-on fail] [--steps a,b] [--skip c] [--tag t] [--step-timeout 20] [--no-color]
+--     [--fail-on fail] [--steps EXPR] [--skip c] [--tag t] [--arg step.key=value]
+--     [--step-timeout 20] [--no-color]
 --
 -- This file is the table of contents of the triage: the steps in report order, each with
 -- the arguments it should run with. Copy it to make your team's triage: reorder, drop or

@@ -2,7 +2,8 @@
 --
 --   runbook triage.lua FUNCTION [--since 1h|30m|2d|ISO] [--until ISO|now]
 --     [--format text|json|markdown] [--fail-on ok|info|warn|fail|error]
---     [--steps a,b] [--skip c] [--tag t] [--step-timeout SECONDS] [--no-color]
+--     [--steps EXPR] [--skip c] [--tag t] [--arg step.key=value] [--step-timeout SECONDS]
+--     [--no-color]
 --
 -- Pure functions: no AWS, no I/O. A usage problem comes back as nil, "one line naming it";
 -- the engine prints it and exits 2. Times are epoch seconds (UTC); `now` is passed in.
@@ -12,8 +13,8 @@ local time = require("lib.time")
 local M = {}
 
 M.usage = "usage: runbook triage.lua FUNCTION [--since 1h|30m|2d|ISO] [--until ISO|now]"
-  .. " [--format text|json|markdown] [--fail-on ok|info|warn|fail|error] [--steps a,b]"
-  .. " [--skip c] [--tag t] [--step-timeout SECONDS] [--no-color]"
+  .. " [--format text|json|markdown] [--fail-on ok|info|warn|fail|error] [--steps EXPR]"
+  .. " [--skip c] [--tag t] [--arg step.key=value] [--step-timeout SECONDS] [--no-color]"
 
 -- The full help for --help: the one-line usage, then what each option does.
 M.help = M.usage .. [[
@@ -27,8 +28,13 @@ Diagnoses one Lambda function: every step of the runbook runs at once, read-only
   --until now         end of the window: now or an ISO time
   --format text       text (default), json (docs/report-schema.md) or markdown
   --fail-on fail      exit 1 when a finding is at or above: ok, info, warn, fail, error
-  --steps a,b         run only these steps; --skip c leaves steps out
-  --tag t             run only the steps with this tag
+  --steps EXPR        run the steps the expression selects, over ids and tags with
+                      globs: a,b  "default and not vpc"  "team-*"  "(logs or metrics)
+                      and not cold_start"; may name any step found (runbook list)
+  --tag t             of those, run only the steps with one of these tags
+  --skip c            then leave these steps out
+  --arg step.key=v    set a step's argument (repeatable; typed as its default,
+                      JSON for a table): --arg timeout.margin=0.7
   --step-timeout 20   seconds before a step is stopped and reported as ERROR
   --no-color          no colour even on a terminal (also NO_COLOR, TERM=dumb)
 
@@ -112,13 +118,17 @@ end
 local OPTIONS = {
   ["--since"] = "since", ["--until"] = "until", ["--format"] = "format",
   ["--fail-on"] = "fail_on", ["--steps"] = "steps", ["--skip"] = "skip",
-  ["--tag"] = "tags", ["--step-timeout"] = "step_timeout",
+  ["--tag"] = "tags", ["--step-timeout"] = "step_timeout", ["--arg"] = "args",
 }
-local LISTS = { steps = true, skip = true, tags = true }
+local LISTS = { steps = true, skip = true, tags = true, args = true }
+-- list options whose values are kept whole (an expression, "step.key=value")
+local WHOLE = { steps = true, args = true }
 local FLAGS = { ["--no-color"] = "no_color" }
 
 local function take(opts, key, value)
-  if LISTS[key] then
+  if WHOLE[key] then
+    opts[key][#opts[key] + 1] = value
+  elseif LISTS[key] then
     for _, item in ipairs(split_list(value)) do opts[key][#opts[key] + 1] = item end
   else
     opts[key] = value
@@ -142,11 +152,11 @@ local function check(opts)
 end
 
 --- Parses the script's arguments. -> opts | nil, message
---- opts = {target, since, until, format, fail_on, steps = {}, skip = {}, tags = {},
----         step_timeout, no_color} or {help = true}
+--- opts = {target, since, until, format, fail_on, steps = {EXPR...}, skip = {}, tags = {},
+---         args = {"step.key=value"...}, step_timeout, no_color} or {help = true}
 function M.parse(argv)
   local opts = { format = "text", fail_on = "fail", step_timeout = "20", steps = {},
-                 skip = {}, tags = {} }
+                 skip = {}, tags = {}, args = {} }
   local i = 1
   while i <= #argv do
     local a = argv[i]

@@ -10,8 +10,11 @@
 -- that starts when its evidence is in. A step turns into findings: what it emitted, an
 -- `ok` with its title when it emitted nothing, an `error` naming the permission when a
 -- read it needs failed, or an `error` when it raised or ran out of time. The report keeps
--- the runbook's order. The engine only reads: the core refuses writes outside an approved
--- fix.
+-- the runbook's order, then the steps `--steps` adds in discovery order (triage.select,
+-- triage.catalog); arguments come from the runbook and `--arg` (triage.args). The engine
+-- only reads: the core refuses writes outside an approved fix.
+local args_api = require("triage.args")
+local catalog = require("triage.catalog")
 local cli = require("triage.cli")
 local context = require("triage.context")
 local core = require("runbook.core")
@@ -20,6 +23,7 @@ local exit = require("triage.exit")
 local finding = require("triage.finding")
 local report = require("triage.report")
 local runbook = require("runbook")
+local selection = require("triage.select")
 local step_api = require("triage.step")
 
 local M = {}
@@ -199,7 +203,60 @@ local function set_of(list)
   return s
 end
 
---- The steps to run, in runbook order, each {id, step, args, finding}: plan | nil, message
+-- The ids --steps selects, in report order (the runbook's, then extras in discovery
+-- order), and the set of every id it could name: ids, found | nil, message.
+local function selected(order, opts)
+  if #opts.steps == 0 then return order, {} end
+  local expr = table.concat(opts.steps, ",")
+  local tree, problem = selection.parse(expr)
+  if not tree then return nil, ("invalid --steps '%s': %s"):format(expr, problem) end
+  local cat, pool, found = catalog.scan(), {}, {}
+  local function add(id, step)
+    if found[id] then return end
+    found[id] = true
+    local tags = type(step) == "table" and type(step.tags) == "table" and step.tags or {}
+    pool[#pool + 1] = { id = id, tags = tags }
+  end
+  for _, id in ipairs(order) do add(id, (load_step(id))) end
+  for _, id in ipairs(cat.order) do add(id, cat.by_id[id].step) end
+  local ids, _, unknown = selection.select(tree, pool)
+  if not ids then
+    return nil, ("unknown step '%s' in --steps: no step id or tag matches it (the runbook "
+      .. "lists: %s; `runbook list` shows every step)"):format(unknown, table.concat(order, ", "))
+  end
+  return ids, found
+end
+
+-- The runbook's value of an argument of the wrong type: the error finding, or nil.
+local function mistyped(id, step, overrides)
+  local defaults = step_api.split_args(step.args)
+  for _, k in ipairs(args_api.sorted_keys(overrides)) do
+    local problem = args_api.check(defaults[k], overrides[k])
+    if problem then
+      local script = type(arg) == "table" and arg[0] or "the runbook"
+      return error_finding(("runbook %s: argument %s of step '%s' %s"):format(script,
+        tostring(k), id, problem), nil, ("give %s a value like its default (%s)")
+        :format(tostring(k), tostring(defaults[k])))
+    end
+  end
+end
+
+-- Applies the --arg values of this step; a usage message when one does not fit.
+local function apply_flags(item, step, sets)
+  for _, set in ipairs(sets) do
+    if set.id == item.id then
+      if step.args == nil or step.args[set.key] == nil then
+        return ("%s: step '%s' has no argument '%s' (its arguments: %s)")
+          :format(set.flag, set.id, set.key, args_api.names(step))
+      end
+      local value, problem = args_api.convert(set, step.args[set.key])
+      if value == nil then return problem end
+      item.args[set.key] = value
+    end
+  end
+end
+
+--- The steps to run, in report order, each {id, step, args, finding}: plan | nil, message
 local function plan(entries, opts)
   local known, order = {}, {}
   for _, e in ipairs(entries) do
@@ -207,37 +264,42 @@ local function plan(entries, opts)
     known[id] = overrides
     order[#order + 1] = id
   end
-  -- --steps may name a step the runbook does not list (a team's own plugin)
-  for _, id in ipairs(opts.steps) do
-    if not known[id] then
-      if not package.searchpath("steps." .. id, package.path) then
-        return nil, ("unknown step '%s' in --steps (the runbook lists: %s)")
-          :format(id, table.concat(order, ", "))
-      end
-      known[id] = {}
-      order[#order + 1] = id
-    end
-  end
+  -- --steps may name any step discovery finds (a team's own plugin), not only the runbook's
+  local chosen, found = selected(order, opts)
+  if not chosen then return nil, found end
   for _, id in ipairs(opts.skip) do
-    if not known[id] then
+    if not known[id] and not found[id] then
       return nil, ("unknown step '%s' in --skip (the runbook lists: %s)")
         :format(id, table.concat(order, ", "))
     end
   end
-  local only, skip, out = set_of(opts.steps), set_of(opts.skip), {}
-  for _, id in ipairs(order) do
-    if (#opts.steps == 0 or only[id]) and not skip[id] then
+  local sets, arg_problem = args_api.parse(opts.args)
+  if not sets then return nil, arg_problem end
+  for _, set in ipairs(sets) do
+    if not known[set.id] and not found[set.id]
+      and not package.searchpath("steps." .. set.id, package.path) then
+      return nil, ("%s: no step '%s' (the runbook lists: %s)")
+        :format(set.flag, set.id, table.concat(order, ", "))
+    end
+  end
+  local skip, out = set_of(opts.skip), {}
+  for _, id in ipairs(chosen) do
+    if not skip[id] then
       local step, problem = load_step(id)
       if problem or has_tag(step, opts.tags) then
         local item = { id = id, step = step, finding = problem }
         if step then
           local unknown
-          item.args, unknown = merge_args(step, known[id])
+          item.args, unknown = merge_args(step, known[id] or {})
           if #unknown > 0 then
             item.finding = error_finding(("the runbook sets unknown argument%s %s of step '%s'")
               :format(#unknown > 1 and "s" or "", table.concat(unknown, ", "), id), nil,
               ("use the step's own argument names: %s"):format(known_args(step)))
+          else
+            item.finding = mistyped(id, step, known[id] or {})
           end
+          local flag_problem = apply_flags(item, step, sets)
+          if flag_problem then return nil, flag_problem end
         end
         out[#out + 1] = item
       end
