@@ -1,9 +1,10 @@
 ---@meta runbook
 -- LuaCATS stubs for the modules a runbook script and a triage step use: `runbook` (tasks,
 -- core/lua/runbook.lua), `runbook.aws` (core/lua/aws.lua), `runbook.core` (core/l_core.c,
--- core/l_model.c), `runbook.report` (core/l_report.c), and the triage step contract (ctx,
--- findings: docs/steps.md). Editors read this file for completion and type checks; it is
--- never executed. `runbook`, `aws` and `json` are also globals.
+-- core/l_model.c), `runbook.report` (core/l_report.c), `runbook.fs` (core/l_fs.c), and the
+-- triage step contract (ctx, findings: docs/steps.md). Editors read this file for
+-- completion and type checks; it is never executed. `runbook`, `aws` and `json` are also
+-- globals.
 -- luacheck: ignore
 
 -- errors ------------------------------------------------------------------------------------
@@ -289,6 +290,19 @@ function report.use_color(refused) end
 ---@return number hi
 function report.sparkline(values, width) end
 
+-- runbook.fs --------------------------------------------------------------------------------
+
+---What a directory holds, for step discovery (plugins/triage/catalog.lua).
+---@class runbook.fs
+local fs = {}
+
+---The names of the regular files in `dir` (symlinks followed), in no particular order;
+---nil and the error (NotFound, CannotList) when it cannot be listed.
+---@param dir string
+---@return string[]?
+---@return runbook.Error?
+function fs.files(dir) end
+
 -- triage: steps, ctx, findings (docs/steps.md) ----------------------------------------------
 
 ---@alias triage.Severity "ok"|"info"|"skip"|"warn"|"fail"|"error"
@@ -374,10 +388,12 @@ function ctx:error_from(err, what) end
 ---@field id string           equals the file name
 ---@field title string        short, for the one-line summary
 ---@field description? string
----@field tags? string[]      for --tag
+---@field tags? string[]      for --steps and --tag; built-in steps carry "default"
 ---@field args? table         name -> default, or name -> { default = v, help = "meaning" } (step.define)
 ---@field needs? string[]     evidence names; "?name" is optional (docs/steps.md)
+---@field fixes? string[]     writes its fix plans may propose: "lambda UpdateFunctionConfiguration"
+---@field reads? string[]     AWS operations it calls beyond its needs' providers (runbook show)
 ---@field applies? fun(ctx: triage.Ctx, ev: table): boolean, string?
 ---@field run fun(ctx: triage.Ctx, ev?: table)
 
-return { runbook = runbook, aws = aws, core = core, report = report, ctx = ctx }
+return { runbook = runbook, aws = aws, core = core, report = report, fs = fs, ctx = ctx }
