@@ -66,6 +66,8 @@ static const char usage[] =
     "         (./.runbook/ and a runbook named bare in the current directory run only\n"
     "         once trusted; see docs/architecture.md, Plugins and trust)\n"
     "       runbook test [PATH...] [--verbose]   (step tests, docs/testing-steps.md)\n"
+    "       runbook list [--steps EXPR] [--format json]   (every step found)\n"
+    "       runbook show STEP [--format json]   (one step in full: docs/steps.md)\n"
     "\n"
     "options (accepted anywhere before --; after the script, --help is the script's):\n"
     "  --region REGION       AWS region (else AWS_REGION, AWS_DEFAULT_REGION, profile)\n"

@@ -203,6 +203,12 @@ class ShowTest(ListShowCase):
         self.assertEqual(r.code, 3, repr(r))
         self.assertIn("step 'broken' in %s: it returned number, not a table" % broken, r.err)
 
+    def test_the_core_help_names_list_and_show(self):
+        r = self.runbook('--help')
+        self.assertOk(r)
+        self.assertIn('runbook list [--steps EXPR] [--format json]', r.out)
+        self.assertIn('runbook show STEP [--format json]', r.out)
+
     def test_a_runbook_is_found_by_name_without_lua(self):
         r = self.runbook('triage', '--', '--help')
         self.assertOk(r)
