@@ -194,12 +194,21 @@ end
 
 function M.all_clear(s)
   local cap, kind = s.reserved or s.unreserved, s.reserved and "reserved" or "unreserved"
+  local label = s.ctx.window.label
+  local title
+  if not cap then -- the account settings could not be read: no limit to compare with
+    title = s.peak and ("no throttles in the last %s (peak concurrency %s)"):format(label,
+      fmt(s.peak)) or ("no throttles in the last %s"):format(label)
+  elseif s.peak then
+    title = ("no throttles in the last %s (peak concurrency %s of %s %s)"):format(label,
+      fmt(s.peak), fmt(cap), kind)
+  else
+    title = ("no throttles in the last %s (%s %s executions available)"):format(label,
+      fmt(cap), kind)
+  end
   s.ctx:finding{
     severity = "ok",
-    title = s.peak and ("no throttles in the last %s (peak concurrency %s of %s %s)"):format(
-      s.ctx.window.label, fmt(s.peak), fmt(cap or 0), kind)
-      or ("no throttles in the last %s (%s %s executions available)"):format(
-        s.ctx.window.label, fmt(cap or 0), kind),
+    title = title,
     evidence = verdict_evidence(s),
     data = data(s),
   }
