@@ -26,6 +26,7 @@ local checks = {}
 
 local M = step.define{
   id = "access_denied",
+  checks = checks, -- the named checks below: `extends` may replace one
   title = "Execution role permissions (AccessDenied)",
   description = "Access-denied errors in the logs against the execution role's policies",
   tags = { "default", "permissions", "iam", "logs" },

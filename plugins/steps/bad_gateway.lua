@@ -84,6 +84,7 @@ local checks = {}
 
 local M = step.define{
   id = "bad_gateway",
+  checks = checks, -- the named checks below: `extends` may replace one
   title = "Bad gateway (502)",
   description = "Malformed proxy responses, crashes and runtime exits against each API "
     .. "integration's response contract",

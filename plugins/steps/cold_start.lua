@@ -19,10 +19,11 @@ local step = require("triage.step")
 local list_of = require("triage.evidence").list
 
 local PEAK = "metric:ConcurrentExecutions:Maximum"
-local check = {} -- the named checks, defined below the manifest
+local checks = {} -- the named checks, defined below the manifest
 
 local M = step.define{
   id = "cold_start",
+  checks = checks, -- the named checks below: `extends` may replace one
   title = "Cold starts",
   description = "Init Duration count and percentiles against the timeout, package size, "
     .. "SnapStart eligibility and whether provisioned concurrency would help",
@@ -50,8 +51,8 @@ local M = step.define{
     return true
   end,
   run = function(ctx, ev)
-    local f = check.assess(ctx, ev, check.cold_starts(ev))
-    local over, frequent = check.over_timeout(f), check.frequent(ctx, f)
+    local f = checks.assess(ctx, ev, checks.cold_starts(ev))
+    local over, frequent = checks.over_timeout(f), checks.frequent(ctx, f)
     if f.cold_n == 0 then return findings.no_cold_starts(ctx, f) end
     if over then return findings.over_timeout(ctx, f) end
     if frequent then return findings.frequent(ctx, f) end
@@ -73,7 +74,7 @@ local function snapstart_runtime(runtime)
 end
 
 --- SnapStart: possible? and why (not); a third value when it is already on.
-function check.snapstart(cfg, provisioned)
+function checks.snapstart(cfg, provisioned)
   if cfg.SnapStart and cfg.SnapStart.ApplyOn == "PublishedVersions" then
     return false, "SnapStart is already on (ApplyOn PublishedVersions)", true
   end
@@ -96,7 +97,7 @@ end
 
 --- The alias to put SnapStart's version or provisioned concurrency behind: the one the
 --- run names (as ListAliases returned it), else the function's first; nil when none.
-function check.alias(ctx, aliases)
+function checks.alias(ctx, aliases)
   local q = ctx.qualifier
   if q and not q:match("^%d+$") and q ~= "$LATEST" then
     for _, a in ipairs(aliases) do
@@ -114,7 +115,7 @@ end
 
 --- The cold invocations: REPORT lines with an Init (or Restore) Duration, whether each
 --- timed out, and the version its log stream ran.
-function check.cold_starts(ev)
+function checks.cold_starts(ev)
   local stream_of, timed_out = {}, {}
   for _, e in ipairs(ev.events) do
     local started = e.message:match("^START RequestId: (%S+)")
@@ -145,7 +146,7 @@ end
 
 --- The numbers every check and finding uses: shares, init percentiles, inits over the
 --- timeout, SnapStart eligibility, the alias, the provisioned concurrency to propose.
-function check.assess(ctx, ev, cold)
+function checks.assess(ctx, ev, cold)
   local cfg, a = ev.config, ctx.args
   local timeout_ms = cfg.Timeout * 1000
   local inits, over, slow_timeouts = {}, 0, 0
@@ -157,26 +158,26 @@ function check.assess(ctx, ev, cold)
   local slowest = table.move(cold, 1, #cold, 1, {})
   table.sort(slowest, function(x, y) return x.init_ms > y.init_ms end)
   local provisioned, peak = list_of(ev.provisioned), ev[PEAK].max or 0
-  local snap_ok, snap_why = check.snapstart(cfg, provisioned)
+  local snap_ok, snap_why = checks.snapstart(cfg, provisioned)
   return {
     cfg = cfg, cold = cold, cold_n = #cold, total = #ev.reports, init = stats.summary(inits),
     share = #cold / #ev.reports, over = over, slow_timeouts = slow_timeouts, slowest = slowest,
     snap_ok = snap_ok, snap_why = snap_why, package_bytes = package_bytes(cfg),
     provisioned = provisioned, provisioned_err = ev.provisioned.failed,
-    alias = check.alias(ctx, list_of(ev.aliases)), peak = ev[PEAK].max,
+    alias = checks.alias(ctx, list_of(ev.aliases)), peak = ev[PEAK].max,
     pc_n = math.max(1, math.ceil(peak > 0 and peak or #cold)),
   }
 end
 
 --- 1. The guide's "cold start > timeout": an init as long as the timeout, or a timed-out
 --- cold start whose init took `init_share` of it.
-function check.over_timeout(f)
+function checks.over_timeout(f)
   f.fail = f.over > 0 or f.slow_timeouts > 0
   return f.fail
 end
 
 --- 2. Cold starts in `frequent_share` of invocations with an Init p95 over `slow_init_ms`.
-function check.frequent(ctx, f)
+function checks.frequent(ctx, f)
   f.frequent = f.share >= ctx.args.frequent_share and (f.init.p95 or 0) >= ctx.args.slow_init_ms
   return f.frequent
 end

@@ -20,10 +20,11 @@ local text = require("lib.text")
 local time = require("lib.time")
 
 -- The named checks, in the field guide's order (defined below the manifest).
-local check = {}
+local checks = {}
 
 local M = step.define{
   id = "config",
+  checks = checks, -- the named checks below: `extends` may replace one
   title = "Configuration",
   description = "Function state, last update, runtime support, role, VPC, package and "
     .. "environment variable names, judged against what breaks invocations",
@@ -35,12 +36,12 @@ local M = step.define{
   },
   needs = { "config" },
   run = function(ctx, ev)
-    local d = check.describe(ev.config)
-    check.state(ctx, d)
-    check.update(ctx, d)
-    local runtime_end = check.runtime(ctx, d)
-    check.recent_change(ctx, d)
-    check.env_names(ctx, d)
+    local d = checks.describe(ev.config)
+    checks.state(ctx, d)
+    checks.update(ctx, d)
+    local runtime_end = checks.runtime(ctx, d)
+    checks.recent_change(ctx, d)
+    checks.env_names(ctx, d)
     F.summary(ctx, d, runtime_end)
   end,
 }
@@ -91,7 +92,7 @@ end
 
 --- The configuration in the step's words (defaults filled in, names only for the
 --- environment), kept beside the reply itself (`cfg`) for the fix plans.
-function check.describe(cfg)
+function checks.describe(cfg)
   local vpc = cfg.VpcConfig
   local subnets = vpc and vpc.SubnetIds or {}
   local layers, layer_bytes = json.array(), 0
@@ -128,7 +129,7 @@ local function owner(d, code)
   return reasons.owner(code, d.vpc_id ~= nil)
 end
 
-function check.state(ctx, d)
+function checks.state(ctx, d)
   if d.state == "Active" then return end
   local code = d.state_reason_code
   if owner(d, code) ~= "config" then return F.owned_elsewhere(ctx, d, "State", owner(d, code)) end
@@ -137,7 +138,7 @@ function check.state(ctx, d)
   F.not_active(ctx, d, severity)
 end
 
-function check.update(ctx, d)
+function checks.update(ctx, d)
   if d.last_update == "Successful" then return end
   if d.last_update == "InProgress" then return F.update_in_progress(ctx, d) end
   local code = d.last_update_reason_code
@@ -148,7 +149,7 @@ function check.update(ctx, d)
 end
 
 --- The runtime's end-of-support date (for the summary), after judging how close it is.
-function check.runtime(ctx, d)
+function checks.runtime(ctx, d)
   local date = d.runtime and RUNTIME_END[d.runtime]
   if not date then return nil end
   local days = math.floor((time.parse_iso(date) - ctx.now) / 86400)
@@ -162,14 +163,14 @@ function check.runtime(ctx, d)
   return date
 end
 
-function check.recent_change(ctx, d)
+function checks.recent_change(ctx, d)
   local changed = time.epoch(d.last_modified)
   if changed and changed >= ctx.window.start and changed <= ctx.window.finish then
     F.changed_in_window(ctx, d, changed)
   end
 end
 
-function check.env_names(ctx, d)
+function checks.env_names(ctx, d)
   local suspicious = {}
   for _, name in ipairs(d.env_names) do
     if looks_secret(name) then suspicious[#suspicious + 1] = name end

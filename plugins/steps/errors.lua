@@ -17,7 +17,7 @@ local step = require("triage.step")
 local text = require("lib.text")
 
 local ERRORS, INVOCATIONS = "metric:Errors:Sum", "metric:Invocations:Sum"
-local check = {} -- the named checks, defined below the manifest
+local checks = {} -- the named checks, defined below the manifest
 
 -- The guide's filter terms, plus what the runtimes print for crashes and timeouts.
 local TERMS = { "ERROR", "error", "Error", "Exception", "Timeout", "timed out", "throttl",
@@ -29,6 +29,7 @@ local PLATFORM = { "^START RequestId:", "^END RequestId:", "^REPORT RequestId:",
 
 local M = step.define{
   id = "errors",
+  checks = checks, -- the named checks below: `extends` may replace one
   title = "Recent errors",
   description = "The most frequent error signatures in the window, with counts, times, "
     .. "code locations and one example each, against the Errors metric",
@@ -46,10 +47,10 @@ local M = step.define{
     return true
   end,
   run = function(ctx, ev)
-    local m = check.metrics(ev)
+    local m = checks.metrics(ev)
     if ev.events.absent then return findings.no_log_group(ctx, ev, m) end
-    local groups, lines = check.group(ev.events, ctx.args.signature_len)
-    if m.from_logs then m.errors, m.invocations = check.failed_from_logs(ev.events) end
+    local groups, lines = checks.group(ev.events, ctx.args.signature_len)
+    if m.from_logs then m.errors, m.invocations = checks.failed_from_logs(ev.events) end
     if lines == 0 and m.errors == 0 then return findings.none(ctx, ev, m) end
     findings.errors(ctx, ev, m, groups, lines)
   end,
@@ -57,7 +58,7 @@ local M = step.define{
 
 --- The Errors and Invocations totals; `from_logs` when the metric has no datapoints (the
 --- failures are then counted from the logs).
-function check.metrics(ev)
+function checks.metrics(ev)
   local errors, invocations = ev[ERRORS], ev[INVOCATIONS]
   return { series = not errors.failed and errors or nil,
            errors = errors.total or 0, invocations = invocations.total or 0,
@@ -98,7 +99,7 @@ end
 
 --- The error lines grouped by signature, most frequent first: {signature, count, first,
 --- last, where, text}, and the number of error lines.
-function check.group(events, max_len)
+function checks.group(events, max_len)
   local groups, order, lines = {}, {}, 0
   local exited = false
   for _, e in ipairs(events) do
@@ -133,7 +134,7 @@ end
 --- request ids with a timeout, a runtime exit, an unhandled exception (Python's bare
 --- "[ERROR] Type: message", Node.js "Invoke Error") or a REPORT Status of timeout / error.
 --- Returns the failures and the invocations (REPORT lines).
-function check.failed_from_logs(events)
+function checks.failed_from_logs(events)
   local failed, n, reports = {}, 0, 0
   for _, e in ipairs(events) do
     local m = e.message

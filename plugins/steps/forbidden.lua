@@ -32,6 +32,7 @@ local checks = {}
 
 local M = step.define{
   id = "forbidden",
+  checks = checks, -- the named checks below: `extends` may replace one
   title = "Invoke permissions (403)",
   description = "The function's resource policy against every API Gateway API and function "
     .. "URL that invokes it",

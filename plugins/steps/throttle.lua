@@ -30,6 +30,7 @@ local checks = {}
 
 local M = step.define{
   id = "throttle",
+  checks = checks, -- the named checks below: `extends` may replace one
   title = "Throttling",
   description = "Account and reserved concurrency against the Throttles and "
     .. "ConcurrentExecutions metrics, event sources, and what to change first",

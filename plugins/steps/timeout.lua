@@ -22,10 +22,11 @@ local step = require("triage.step")
 local data = require("triage.evidence").data
 
 local P99 = "metric:Duration:p99"
-local check = {} -- the named checks, defined below the manifest
+local checks = {} -- the named checks, defined below the manifest
 
 local M = step.define{
   id = "timeout",
+  checks = checks, -- the named checks below: `extends` may replace one
   title = "Timeouts",
   description = "Configured timeout against observed durations, timeout and out-of-memory "
     .. "log lines, and the integration timeout of the APIs in front",
@@ -44,20 +45,20 @@ local M = step.define{
   },
   needs = { "config", "?events", "?reports", "?" .. P99, "?apis", "?role" },
   run = function(ctx, ev)
-    local err = check.unreadable(ev)
+    local err = checks.unreadable(ev)
     if err then return ctx:error_from(err) end
-    local w = check.window(ctx, ev)
-    local oom = check.out_of_memory(ctx, ev, w)
-    local timed_out = check.timed_out(ctx, ev, w)
-    local close = check.close(ctx, ev, w, oom or timed_out)
-    check.api_ceiling(ctx, ev, w)
-    if not (oom or timed_out or close) then check.all_clear(ctx, w) end
+    local w = checks.window(ctx, ev)
+    local oom = checks.out_of_memory(ctx, ev, w)
+    local timed_out = checks.timed_out(ctx, ev, w)
+    local close = checks.close(ctx, ev, w, oom or timed_out)
+    checks.api_ceiling(ctx, ev, w)
+    if not (oom or timed_out or close) then checks.all_clear(ctx, w) end
   end,
 }
 
 --- The error to report when no duration can be read at all: logs failed (not absent)
 --- and the metric has nothing, or the logs are absent and the metric failed.
-function check.unreadable(ev)
+function checks.unreadable(ev)
   local events, p99 = ev.events, ev[P99]
   if data(events) or p99.max then return nil end
   return events.failed or p99.failed
@@ -114,7 +115,7 @@ end
 
 --- What every check looks at: the configuration, the durations, the APIs in front,
 --- whether p99 is close to the timeout, and the evidence lines that go with them.
-function check.window(ctx, ev)
+function checks.window(ctx, ev)
   local cfg, extra = ev.config, {}
   local s, agree = durations(ctx, ev, extra)
   return {
@@ -126,7 +127,7 @@ function check.window(ctx, ev)
 end
 
 --- 1. Killed runtimes: "signal: killed" / Runtime.OutOfMemory at the memory limit.
-function check.out_of_memory(ctx, ev, w)
+function checks.out_of_memory(ctx, ev, w)
   local killed, lines = {}, {}
   for _, e in ipairs(w.events) do
     if e.message:find("signal: killed", 1, true) then
@@ -152,7 +153,7 @@ end
 
 --- 2. Timed-out invocations: "Task timed out after X seconds" lines and REPORT Status:
 --- timeout, one entry per request id (lines without an id count on their own).
-function check.timed_out(ctx, ev, w)
+function checks.timed_out(ctx, ev, w)
   local by_id, list = {}, {}
   for _, e in ipairs(w.events) do
     local after = e.message:match("Task timed out after ([%d.]+) seconds")
@@ -179,14 +180,14 @@ function check.timed_out(ctx, ev, w)
 end
 
 --- 3. No timeouts yet, but p99 close to the timeout (reported unless 1 or 2 was).
-function check.close(ctx, ev, w, reported)
+function checks.close(ctx, ev, w, reported)
   if w.close and not reported then findings.close(ctx, w, fix.too_short(ctx, ev, w, false)) end
   return w.close
 end
 
 --- 4. An API that gives up before the function: its timeout is above the integration's,
 --- or invocations ran past it.
-function check.api_ceiling(ctx, ev, w)
+function checks.api_ceiling(ctx, ev, w)
   local ceiling = w.api.ceiling_s
   if not ceiling then return false end
   local over = 0
@@ -200,7 +201,7 @@ function check.api_ceiling(ctx, ev, w)
 end
 
 --- Nothing wrong: ok with the numbers, or a skip when there was nothing to judge.
-function check.all_clear(ctx, w)
+function checks.all_clear(ctx, w)
   if w.durations.count > 0 then return findings.all_clear(ctx, w) end
   if w.api.ceiling_s and w.cfg.Timeout > w.api.ceiling_s then return end -- 4 said it
   ctx:skip(("no invocations in the last %s to compare with the %d s timeout")

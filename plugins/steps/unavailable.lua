@@ -22,6 +22,7 @@ local checks = {}
 
 local M = step.define{
   id = "unavailable",
+  checks = checks, -- the named checks below: `extends` may replace one
   title = "Service unavailable",
   description = "ServiceUnavailableException, 5xx and throttling answers to the function's "
     .. "AWS SDK calls, by service, and whether retries with backoff are configured",

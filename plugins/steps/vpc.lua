@@ -19,10 +19,11 @@ local text = require("lib.text")
 local topology = require("lib.topology")
 
 -- The named checks, in the field guide's order (defined below the manifest).
-local check = {}
+local checks = {}
 
 local M = step.define{
   id = "vpc",
+  checks = checks, -- the named checks below: `extends` may replace one
   title = "VPC networking",
   description = "Subnet IPs, NAT / internet routes, VPC endpoints, security-group egress, ENIs "
     .. "and AZ spread of a VPC-attached function",
@@ -47,16 +48,16 @@ local M = step.define{
     return true
   end,
   run = function(ctx, ev)
-    local s = check.picture(ctx, ev)
+    local s = checks.picture(ctx, ev)
     for _, e in ipairs(s.net.errors) do ctx:error_from(e.err, "ec2 " .. e.what) end
-    check.reason_codes(s)
-    check.missing_subnets(s)
-    check.ips(s)
-    check.routes(s)
-    check.unverified(s)
-    check.groups(s)
-    check.private_dns(s)
-    check.azs(s)
+    checks.reason_codes(s)
+    checks.missing_subnets(s)
+    checks.ips(s)
+    checks.routes(s)
+    checks.unverified(s)
+    checks.groups(s)
+    checks.private_dns(s)
+    checks.azs(s)
     if s.problems == 0 then F.all_clear(s) end
   end,
 }
@@ -68,7 +69,7 @@ local CONNECT_FAILURES = { "Connect timeout on endpoint URL", "ConnectTimeoutErr
                            "Unable to execute HTTP request: Connect to" }
 
 --- The run's picture of the function's network, shared by the checks below.
-function check.picture(ctx, ev)
+function checks.picture(ctx, ev)
   local cfg, net = ev.config, ev.network
   local s = { ctx = ctx, a = ctx.args, cfg = cfg, net = net, role = ev.role, problems = 0,
               moved = false, used = {}, mine = {}, missing = {}, states = {} }
@@ -93,7 +94,7 @@ end
 
 -- state reason codes ------------------------------------------------------------------------
 
-function check.reason_codes(s)
+function checks.reason_codes(s)
   local st = s.states.InsufficientRolePermissions
   if st then F.role_cannot_attach(s, st) end
   for _, code in ipairs({ "EniLimitExceeded", "InvalidSubnet", "InvalidSecurityGroup" }) do
@@ -101,13 +102,13 @@ function check.reason_codes(s)
   end
 end
 
-function check.missing_subnets(s)
+function checks.missing_subnets(s)
   if #s.missing > 0 then F.missing_subnets(s) end
 end
 
 -- free addresses ----------------------------------------------------------------------------
 
-function check.ips(s)
+function checks.ips(s)
   local a, state = s.a, s.states.SubnetOutOfIPAddresses
   local empty, low, roomy = {}, {}, {}
   for _, sub in ipairs(s.mine) do
@@ -173,7 +174,7 @@ local function check_route_group(s, path, subnets)
                     fix = fix })
 end
 
-function check.routes(s)
+function checks.routes(s)
   local groups, order = {}, {}
   for _, sub in ipairs(s.mine) do
     local p = s.paths[sub.SubnetId]
@@ -190,7 +191,7 @@ function check.routes(s)
 end
 
 -- egress this account cannot see past (transit gateway, peering, NAT instance)
-function check.unverified(s)
+function checks.unverified(s)
   local unverified = {}
   for _, sub in ipairs(s.mine) do
     if s.paths[sub.SubnetId].unverified then unverified[#unverified + 1] = sub.SubnetId end
@@ -200,7 +201,7 @@ end
 
 -- security groups and endpoints -------------------------------------------------------------
 
-function check.groups(s)
+function checks.groups(s)
   local groups = s.net.groups
   if #groups == 0 then return end
   local best, dests, rules = "none", {}, {}
@@ -217,7 +218,7 @@ function check.groups(s)
   F.no_https_egress(s, { best = best, dests = dests, rules = rules })
 end
 
-function check.private_dns(s)
+function checks.private_dns(s)
   for _, svc in ipairs(s.services) do
     local ep = topology.endpoint_for(svc.service, s.net.endpoints, nil)
     if ep and ep.VpcEndpointType == "Interface" and ep.PrivateDnsEnabled == false then
@@ -228,7 +229,7 @@ end
 
 -- availability zones ------------------------------------------------------------------------
 
-function check.azs(s)
+function checks.azs(s)
   local zones, seen = topology.zones(s.mine)
   -- a move proposed above already picks subnets in several zones
   if #s.mine == 0 or #zones >= s.a.min_azs or s.moved then return end

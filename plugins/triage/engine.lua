@@ -86,6 +86,30 @@ local function error_finding(title, lines, fix, data)
                             fix = fix, data = data }
 end
 
+-- What is wrong with a loaded step table, and a pattern for the line at fault: problem,
+-- token | nil.
+local function invalid(step, id)
+  if type(step) ~= "table" then
+    return "it returned " .. type(step) .. ", not a table", "^%s*return"
+  elseif step.id ~= id then
+    return ("its id is '%s', not '%s' (the file name)"):format(tostring(step.id), id)
+  elseif type(step.title) ~= "string" then
+    return "it has no title"
+  elseif type(step.run) ~= "function" then
+    return "it has no run function"
+  elseif step.needs ~= nil and type(step.needs) ~= "table" then
+    return "its needs is not a list of evidence names"
+  end
+  for _, need in ipairs(step.needs or {}) do
+    local name = evidence.parse_need(tostring(need))
+    if not evidence.known(name) then
+      return ("it needs unknown evidence '%s' (known: see docs/steps.md)"):format(name),
+        "[\"']%??" .. name:gsub("%p", "%%%0") .. "[\"']"
+    end
+  end
+  return nil
+end
+
 --- Loads and checks one step: step | nil, finding
 -- The file `require("steps." .. id)` loads, and a second file for the same id in that
 -- directory (steps/x/init.lua beside steps/x.lua) that would be silently passed over.
@@ -139,26 +163,11 @@ local function load_step(id)
       { location = where })
   end
   local problem, token -- token: text on the line at fault
-  if type(step) ~= "table" then
-    problem, token = "it returned " .. type(step) .. ", not a table", "^%s*return"
-  elseif step.id ~= id then
-    problem = ("its id is '%s', not '%s' (the file name)"):format(tostring(step.id), id)
-  elseif type(step.title) ~= "string" then
-    problem = "it has no title"
-  elseif type(step.run) ~= "function" then
-    problem = "it has no run function"
-  elseif step.needs ~= nil and type(step.needs) ~= "table" then
-    problem = "its needs is not a list of evidence names"
-  else
-    for _, need in ipairs(step.needs or {}) do
-      local name = evidence.parse_need(tostring(need))
-      if not evidence.known(name) then
-        token = "[\"']%??" .. name:gsub("%p", "%%%0") .. "[\"']"
-        problem = ("it needs unknown evidence '%s' (known: see docs/steps.md)"):format(name)
-        break
-      end
-    end
+  if type(step) == "table" and step.extends ~= nil then
+    local extended, why = step_api.extend(step, file)
+    if extended then step = extended else problem, token = why, "%f[%w_]extends%s*=" end
   end
+  if not problem then problem, token = invalid(step, id) end
   if problem then
     local where = line_of(file, token or "%f[%w_]id%s*=")
     return nil, error_finding(("step '%s' is invalid: %s"):format(id, problem),

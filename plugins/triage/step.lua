@@ -62,6 +62,89 @@ function M.prepare(s, ctx, ev)
   return true
 end
 
+-- The file `extends = "timeout"` means: the first steps/timeout.lua on package.path that
+-- is not the extending file itself (a team's timeout.lua extending "timeout" gets the one
+-- it overrides).
+local function base_file(target, own_file)
+  local name = "steps/" .. target:gsub("%.", "/")
+  for template in package.path:gmatch("[^;]+") do
+    local path = template:gsub("%?", name)
+    if path ~= own_file then
+      local fh = io.open(path, "rb")
+      if fh then
+        fh:close()
+        return path
+      end
+    end
+  end
+  return nil
+end
+
+local function union(a, b)
+  local out, seen = {}, {}
+  for _, list in ipairs({ a or {}, b or {} }) do
+    for _, v in ipairs(list) do
+      if not seen[v] then
+        seen[v] = true
+        out[#out + 1] = v
+      end
+    end
+  end
+  return out
+end
+
+local function merged(base, over)
+  local out = {}
+  for k, v in pairs(base or {}) do out[k] = v end
+  for k, v in pairs(over or {}) do out[k] = v end
+  return out
+end
+
+--- A step that extends another: `s.extends` names it; `own_file` is the file of `s`.
+--- The result is the base step with s's title, description, applies when given; its
+--- arguments, tags and needs merged with s's; each check in `s.checks` replacing the base's
+--- check of that name (same arguments); and s.run, when given, called as
+--- run(ctx, ev, base) in place of the base's. nil, message when it cannot be built.
+function M.extend(s, own_file)
+  local target = s.extends
+  if type(target) ~= "string" or target == "" then return nil, "extends names a step id" end
+  local path = base_file(target, own_file)
+  if not path then
+    return nil, ("it extends '%s', but no other steps/%s.lua is on the plugin path")
+      :format(target, target)
+  end
+  local chunk, err = loadfile(path, "t")
+  if not chunk then return nil, ("cannot load the step it extends: %s"):format(err) end
+  local ok, base = pcall(chunk, "steps." .. target, path)
+  if not ok or type(base) ~= "table" or type(base.run) ~= "function" then
+    return nil, ("the step it extends (%s) did not load: %s"):format(path, tostring(base))
+  end
+  for name, fn in pairs(s.checks or {}) do
+    if type(base.checks) ~= "table" or base.checks[name] == nil then
+      local names = {}
+      for k in pairs(base.checks or {}) do names[#names + 1] = k end
+      table.sort(names)
+      return nil, ("it replaces check '%s', which '%s' does not have (its checks: %s)")
+        :format(tostring(name), target, #names > 0 and table.concat(names, ", ") or "none")
+    end
+    base.checks[name] = fn -- a fresh copy of the base: its run calls through this table
+  end
+  local args, help = M.split_args(s.args)
+  local decide = base.decide or base.run
+  local out = {
+    id = s.id or target, extends = target, base = base, checks = base.checks,
+    title = s.title or base.title, description = s.description or base.description,
+    tags = union(base.tags, s.tags), needs = union(base.needs, s.needs),
+    applies = s.applies or base.applies, fixes = union(base.fixes, s.fixes),
+    reads = union(base.reads, s.reads),
+    args = merged(base.args, args),
+    run = s.run and function(ctx, ev) return s.run(ctx, ev, base) end or decide,
+  }
+  out = M.define(out)
+  out.arg_help = merged(base.arg_help, help)
+  return out
+end
+
 --- Checks and completes a manifest; returns it (raises, at the step file, on misuse).
 function M.define(s)
   if type(s) ~= "table" then error("step.define takes the step's table", 2) end

@@ -7,6 +7,7 @@ Every case runs test-only steps from a --plugins directory against the fake AWS.
 """
 
 import os
+import re
 import sys
 import unittest
 
@@ -190,6 +191,53 @@ class ManifestTest(StepApiCase):
         self.assertEqual(verdict['headline'],
                          'no problems found by the steps that ran; 1 step could not run: '
                          'Broken thing')
+
+
+class ExtendsTest(StepApiCase):
+    """`extends = "timeout"` reuses a built-in and changes part of it in a few lines."""
+
+    # Replaces the built-in's all-clear check; reports the argument it runs with.
+    TEAM_TIMEOUT = (
+        'return {\n'
+        '  extends = "timeout", title = "Timeouts (team)",\n'
+        '  args = { margin = 0.5, team_note = { default = "sre", help = "who owns it" } },\n'
+        '  checks = {\n'
+        '    all_clear = function(ctx, w)\n'
+        '      ctx:finding{ severity = "info", title = ("team clear at margin %s, %s, %d invocations")\n'
+        '        :format(ctx.args.margin, ctx.args.team_note, w.durations.count) }\n'
+        '    end,\n'
+        '  },\n'
+        '}\n')
+
+    def test_an_override_that_extends_the_built_in_changes_one_check_and_its_args(self):
+        self.steps(timeout=self.TEAM_TIMEOUT)
+        with fake_aws('basic') as fake:
+            r, found = self.triage(fake, 'my-fn', ['timeout'])
+        step = r.json()['steps'][0]
+        self.assertEqual(step['title'], 'Timeouts (team)')
+        self.assertEqual(step['tags'][:1], ['default'])
+        titles = [f['title'] for f in found['timeout']]
+        self.assertTrue(any(re.match(r'^team clear at margin 0.5, sre, \d+ invocations$', t)
+                            for t in titles), titles)
+
+    def test_a_new_step_may_extend_a_built_in_under_its_own_id(self):
+        self.steps(**{'team-timeout': self.TEAM_TIMEOUT.replace(
+            'extends = "timeout",', 'id = "team-timeout", extends = "timeout",')})
+        with fake_aws('basic') as fake:
+            _, found = self.triage(fake, 'my-fn', ['timeout', 'team-timeout'])
+        self.assertFalse([f for f in found['timeout'] if 'team clear' in f['title']])
+        self.assertTrue([f for f in found['team-timeout'] if 'team clear' in f['title']])
+
+    def test_extending_a_check_the_built_in_lacks_names_its_checks(self):
+        self.steps(timeout='return { extends = "timeout",\n'
+                           '  checks = { all_clean = function() end } }\n')
+        with fake_aws('basic') as fake:
+            _, found = self.triage(fake, 'my-fn', ['timeout'])
+        f = found['timeout'][0]
+        self.assertEqual(f['severity'], 'error')
+        self.assertIn("replaces check 'all_clean', which 'timeout' does not have", f['title'])
+        self.assertIn('all_clear', f['title'])
+        self.assertRegex(f['evidence'][0], r'steps/timeout\.lua:1$')
 
 
 if __name__ == '__main__':
