@@ -10,7 +10,7 @@ import json
 import re
 import unittest
 
-from testlib import ACCOUNT, FakeTestCase
+from testlib import ACCOUNT, KEY, SECRET, FakeTestCase
 
 FN_ARN = 'arn:aws:lambda:us-east-1:%s:function:my-fn' % ACCOUNT
 
@@ -88,6 +88,36 @@ class LambdaReads(FakeTestCase):
         out = self.client('lambda').list_event_source_mappings(FunctionName='my-fn')
         self.assertEqual(out['EventSourceMappings'][0]['EventSourceArn'],
                          'arn:aws:sqs:us-east-1:123456789012:orders-queue')
+
+
+class EventInvokeConfigs(FakeTestCase):
+    world = {'credentials': [{'access_key_id': KEY, 'secret_access_key': SECRET}],
+             'lambda': {'functions': {
+                 'async-fn': {'configuration': {}, 'aliases': {'live': {}},
+                              'event_invoke_configs': {
+                                  '': {'MaximumRetryAttempts': 1, 'DestinationConfig': {
+                                      'OnFailure': {'Destination': 'arn:aws:sqs:us-east-1:%s:dlq'
+                                                    % ACCOUNT}}}}},
+                 'plain-fn': {'configuration': {}}}}}
+
+    def test_event_invoke_config_of_latest_with_defaults(self):
+        out = self.client('lambda').get_function_event_invoke_config(FunctionName='async-fn')
+        self.assertEqual(out['FunctionArn'], 'arn:aws:lambda:us-east-1:%s:function:async-fn:'
+                         '$LATEST' % ACCOUNT)
+        self.assertEqual(out['MaximumRetryAttempts'], 1)
+        self.assertTrue(out['DestinationConfig']['OnFailure']['Destination'].endswith(':dlq'))
+        self.assertIsInstance(out['LastModified'], datetime.datetime)
+
+    def test_function_or_qualifier_without_one_is_resource_not_found(self):
+        lam = self.client('lambda')
+        self.assertAwsError(lambda: lam.get_function_event_invoke_config(FunctionName='plain-fn'),
+                            'ResourceNotFoundException', 404,
+                            "^The function arn:aws:lambda:us-east-1:%s:function:plain-fn:"
+                            "\\$LATEST doesn't have an EventInvokeConfig$" % ACCOUNT)
+        self.assertAwsError(lambda: lam.get_function_event_invoke_config(
+            FunctionName='async-fn', Qualifier='live'), 'ResourceNotFoundException', 404)
+        self.assertAwsError(lambda: lam.get_function_event_invoke_config(FunctionName='nope'),
+                            'ResourceNotFoundException', 404, '^Function not found')
 
 
 class IamAndStsReads(FakeTestCase):

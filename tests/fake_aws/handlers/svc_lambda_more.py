@@ -1,4 +1,5 @@
-"""Lambda: aliases, versions, provisioned concurrency, function URLs, event sources.
+"""Lambda: aliases, versions, provisioned concurrency, function URLs, event sources,
+asynchronous invocation configs.
 
 Exists beside svc_lambda.py (which owns functions and their policy/concurrency) so
 each file stays small; these are the calls the throttle, cold-start and 403 steps
@@ -36,6 +37,9 @@ def prepare(world):
             url.setdefault('AuthType', 'NONE')
             url.setdefault('CreationTime', world.loaded_at - datetime.timedelta(days=3))
             url.setdefault('LastModifiedTime', world.loaded_at - datetime.timedelta(days=3))
+        for qualifier, eic in fn.setdefault('event_invoke_configs', {}).items():
+            eic.setdefault('FunctionArn', function_arn(world, name, qualifier or '$LATEST'))
+            eic.setdefault('LastModified', world.loaded_at - datetime.timedelta(days=3))
 
 
 def list_versions(ctx, params):
@@ -133,6 +137,15 @@ def list_url_configs(ctx, params):
     return dict({'FunctionUrlConfigs': items}, **({'NextMarker': marker} if marker else {}))
 
 
+def get_event_invoke_config(ctx, params):
+    name, entry, qualifier = get_function(ctx, params)
+    config = entry['event_invoke_configs'].get('' if qualifier in (None, '$LATEST') else qualifier)
+    if config is None:
+        raise AwsError('ResourceNotFoundException', "The function %s doesn't have an "
+                       "EventInvokeConfig" % function_arn(ctx.world, name, qualifier or '$LATEST'))
+    return config
+
+
 def list_esm(ctx, params):
     mappings = ctx.world.section('lambda').get('event_source_mappings', [])
     wanted_fn = None
@@ -163,6 +176,7 @@ HANDLERS = {
     ('lambda', 'DeleteProvisionedConcurrencyConfig'): delete_pcc,
     ('lambda', 'GetFunctionUrlConfig'): get_url_config,
     ('lambda', 'ListFunctionUrlConfigs'): list_url_configs,
+    ('lambda', 'GetFunctionEventInvokeConfig'): get_event_invoke_config,
     ('lambda', 'ListEventSourceMappings'): list_esm,
     ('lambda', 'GetEventSourceMapping'): get_esm,
 }
