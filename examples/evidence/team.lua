@@ -1,0 +1,101 @@
+--- evidence.team: the reads the team checks in examples/steps/ need beyond the built-ins.
+--
+-- A team registers its own evidence once, in its plugin directory, and its steps name it
+-- in `needs` like any built-in evidence (docs/steps.md, "Evidence of your own"). A step
+-- loads this module with `require("evidence.team")` (the --plugins directory, or the team
+-- runbook's own directory, is searched first, so this file is found there); registering
+-- twice is harmless. The steps never call AWS in `run`: the engine gathers these reads
+-- once per run, concurrently, and turns "there is none" into absence as data.
+--
+--   ev.invoke_config  GetFunctionEventInvokeConfig of the function (or its qualifier)
+--                     | absent: no asynchronous invocation config
+--   ev.log_group      the function's log group as DescribeLogGroups returns it
+--                     | absent: no log group
+--   ev.tags           { arn, tags } of the unqualified function (Lambda tags functions,
+--                     not versions or aliases)
+--   ev.error_alarms   the CloudWatch alarms on the function's AWS/Lambda Errors metric (list)
+local evidence = require("triage.evidence")
+
+local M = {}
+
+-- "arn:aws:lambda:us-east-1:1:function:my-fn:prod" -> "arn:aws:lambda:us-east-1:1:function:my-fn"
+local function unqualified(arn)
+  return arn:match("^(arn:[%w-]+:lambda:[%w-]+:%d+:function:[^:]+)") or arn
+end
+
+function M.invoke_config(ctx)
+  local reply, err = ctx.aws.call("lambda", "GetFunctionEventInvokeConfig",
+    { FunctionName = ctx.function_name, Qualifier = ctx.qualifier })
+  if reply then return reply end
+  if type(err) == "table" and err.code == "ResourceNotFoundException" then
+    return evidence.absent("no asynchronous invocation config (EventInvokeConfig)")
+  end
+  return nil, err
+end
+
+--- The log group the function writes to: its LoggingConfig's, else /aws/lambda/NAME.
+function M.log_group_name(ctx, cfg)
+  local logging = type(cfg) == "table" and cfg.LoggingConfig
+  if type(logging) == "table" and type(logging.LogGroup) == "string" then
+    return logging.LogGroup
+  end
+  return "/aws/lambda/" .. ctx.function_name
+end
+
+function M.log_group(ctx, ev)
+  local name = M.log_group_name(ctx, evidence.data(ev.config))
+  local token
+  repeat
+    local page, err = ctx.aws.call("logs", "DescribeLogGroups",
+      { logGroupNamePrefix = name, nextToken = token })
+    if not page then return nil, err end
+    for _, group in ipairs(page.logGroups or {}) do
+      if group.logGroupName == name then return group end
+    end
+    token = page.nextToken
+  until not token
+  return evidence.absent("no log group " .. name)
+end
+
+function M.tags(ctx, ev)
+  local cfg = evidence.data(ev.config)
+  if not cfg then return nil, ev.config.failed or { code = "NoFunction", message = "no function" } end
+  local arn = unqualified(cfg.FunctionArn)
+  local reply, err = ctx.aws.call("lambda", "ListTags", { Resource = arn })
+  if not reply then return nil, err end
+  return { arn = arn, tags = reply.Tags or {} }
+end
+
+-- Whether an alarm watches the function's AWS/Lambda Errors metric.
+local function on_errors(alarm, fn)
+  if alarm.Namespace ~= "AWS/Lambda" or alarm.MetricName ~= "Errors" then return false end
+  for _, d in ipairs(alarm.Dimensions or {}) do
+    if d.Name == "FunctionName" and d.Value == fn then return true end
+  end
+  return false
+end
+
+function M.error_alarms(ctx)
+  local found, token = {}, nil
+  repeat
+    local page, err = ctx.aws.call("monitoring", "DescribeAlarms", { NextToken = token })
+    if not page then return nil, err end
+    for _, alarm in ipairs(page.MetricAlarms or {}) do
+      if on_errors(alarm, ctx.function_name) then found[#found + 1] = alarm end
+    end
+    token = page.NextToken
+  until not token
+  return found
+end
+
+evidence.provide("invoke_config", "the function's asynchronous invocation config "
+  .. "(retries, destinations); absent: none", M.invoke_config,
+  { "lambda GetFunctionEventInvokeConfig" })
+evidence.provide("log_group", "the function's CloudWatch Logs group (retention, size); "
+  .. "absent: no log group", M.log_group, { "logs DescribeLogGroups" })
+evidence.provide("tags", "the tags of the unqualified function: { arn, tags }", M.tags,
+  { "lambda ListTags" })
+evidence.provide("error_alarms", "the CloudWatch alarms on the function's Errors metric",
+  M.error_alarms, { "cloudwatch DescribeAlarms" })
+
+return M
