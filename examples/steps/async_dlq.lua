@@ -34,7 +34,7 @@ local M = step.define{
   description = "An asynchronously invoked function has an on-failure destination or a "
     .. "dead-letter queue, so events that fail every retry are not dropped",
   tags = { "team", "reliability" },
-  fixes = {},
+  fixes = { "lambda PutFunctionEventInvokeConfig" }, -- as a command to adapt
   args = {
     severity = { default = "fail", help = "how a function that drops failed events ranks" },
   },

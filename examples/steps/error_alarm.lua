@@ -7,6 +7,7 @@
 -- one whose alarms have no action warns.
 --
 --   runbook --plugins examples triage.lua my-fn --steps error_alarm
+local json = require("runbook.json")
 local step = require("triage.step")
 require("evidence.team") -- registers error_alarms
 
@@ -15,10 +16,10 @@ return step.define{
   title = "Errors alarm",
   description = "A CloudWatch alarm with an action watches the function's Errors metric",
   tags = { "team", "monitoring" },
-  fixes = {},
+  fixes = { "cloudwatch PutMetricAlarm" }, -- as a command to adapt
   needs = { "error_alarms" },
   run = function(ctx, ev)
-    local alarms, names, acting = ev.error_alarms, {}, {}
+    local alarms, names, acting = ev.error_alarms, json.array(), {}
     for _, a in ipairs(alarms) do
       names[#names + 1] = a.AlarmName
       if a.ActionsEnabled ~= false and #(a.AlarmActions or {}) > 0 then

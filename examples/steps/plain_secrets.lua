@@ -16,6 +16,7 @@
 -- A function without environment variables is skipped.
 --
 --   runbook --plugins examples triage.lua my-fn --steps plain_secrets
+local json = require("runbook.json")
 local step = require("triage.step")
 
 -- Endings of a name that holds a reference to a secret, not the secret itself.
@@ -62,7 +63,7 @@ return step.define{
   end,
   run = function(ctx, ev)
     local cfg = ev.config
-    local secrets, references = {}, {}
+    local secrets, references = {}, json.array() -- a list in JSON even when empty
     for _, name in ipairs(env_names(cfg)) do
       local upper = name:upper()
       if names_secret(upper, ctx.args.secret_words) then

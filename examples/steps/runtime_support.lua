@@ -12,7 +12,10 @@
 --   * within `notice_days` (365, the built-in's window is 180): warn;
 --   * later: ok, naming the date. A runtime the table does not know is info; a container
 --     image (no managed runtime) is skipped.
--- The built-in's fix plan (UpdateFunctionConfiguration Runtime -> successor) is kept.
+-- The built-in's fix plan (UpdateFunctionConfiguration Runtime -> successor) is kept. A
+-- team that also overrides `config` in its plugin directory gets its own config here (the
+-- first steps/config.lua on the plugin path), which must keep the built-in's runtime
+-- findings (data.end_of_support, data.days_left).
 --
 --   runbook --plugins examples triage.lua my-fn --steps runtime_support
 local step = require("triage.step")

@@ -47,8 +47,8 @@ def main(cmake, build_dir):
             text = fh.read()
         with open(path, 'w', encoding='utf-8') as fh:
             fh.write(text.replace('severity = "warn"', 'severity = "info"', 1))
-        proc = subprocess.run(test, cwd=work, env=env, capture_output=True, text=True,
-                              timeout=300)
+        proc = subprocess.run([runbook, 'test', path], cwd=work, env=env, capture_output=True,
+                              text=True, timeout=300)
         print(proc.stdout, proc.stderr, sep='')
         if proc.returncode != 1 or '  - config info ' not in proc.stdout \
                 or '2 passed, 1 failed' not in proc.stdout:
