@@ -15,6 +15,7 @@ local aws = require("runbook.aws")
 local core = require("runbook.core")
 local evidence = require("triage.evidence")
 local finding = require("triage.finding")
+local iam_actions = require("lib.iam_actions")
 local json = require("runbook.json")
 local plan = require("fix.plan")
 local runbook = require("runbook")
@@ -30,9 +31,6 @@ M.read_pauses = { 0.5, 1, 2, 4 }
 -- Error codes that mean "the operator's identity may not do this".
 M.DENIED = { AccessDenied = true, AccessDeniedException = true, UnauthorizedOperation = true,
              AuthorizationError = true }
-
--- The IAM service prefix of each runbook.aws service.
-local IAM_PREFIX = { monitoring = "cloudwatch", apigatewayv2 = "apigateway" }
 
 -- ctx.aws: runbook.aws, with errors labelled by their call ------------------------------
 
@@ -239,17 +237,9 @@ function M.iam_action(err, what)
   local action = msg:match("perform: ([%w-]+:[%w*]+)")
   if action then return action end
   local service, operation = err.service, err.operation
-  if not service and type(what) == "string" then
-    service, operation = what:match("^(%w+)[%s:]+(%u%w+)$")
-  end
+  if not service then service, operation = iam_actions.split(what) end
   if not service then return nil end
-  if service:match("^apigateway") then
-    local verb = operation:match("^(%u%l+)")
-    local methods = { Get = "GET", Create = "POST", Put = "PUT", Update = "PATCH",
-                      Delete = "DELETE" }
-    return "apigateway:" .. (methods[verb] or "GET")
-  end
-  return (IAM_PREFIX[service] or service) .. ":" .. operation
+  return (iam_actions.action(service, operation))
 end
 
 -- "User: arn:aws:iam::1:user/alice is not authorized" -> ("user", "alice", the ARN)
