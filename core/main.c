@@ -68,6 +68,7 @@ static const char usage[] =
     "       runbook test [PATH...] [--verbose]   (step tests, docs/testing-steps.md)\n"
     "       runbook list [--steps EXPR] [--format json]   (every step found)\n"
     "       runbook show STEP [--format json]   (one step in full: docs/steps.md)\n"
+    "       runbook iam-policy [RUNBOOK] [--steps EXPR] [--fix]   (its IAM policy)\n"
     "\n"
     "options (accepted anywhere before --; after the script, --help is the script's):\n"
     "  --region REGION       AWS region (else AWS_REGION, AWS_DEFAULT_REGION, profile)\n"
