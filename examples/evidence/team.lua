@@ -11,17 +11,10 @@
 --                     | absent: no asynchronous invocation config
 --   ev.log_group      the function's log group as DescribeLogGroups returns it
 --                     | absent: no log group
---   ev.tags           { arn, tags } of the unqualified function (Lambda tags functions,
---                     not versions or aliases)
 --   ev.error_alarms   the CloudWatch alarms on the function's AWS/Lambda Errors metric (list)
 local evidence = require("triage.evidence")
 
 local M = {}
-
--- "arn:aws:lambda:us-east-1:1:function:my-fn:prod" -> "arn:aws:lambda:us-east-1:1:function:my-fn"
-local function unqualified(arn)
-  return arn:match("^(arn:[%w-]+:lambda:[%w-]+:%d+:function:[^:]+)") or arn
-end
 
 function M.invoke_config(ctx)
   local reply, err = ctx.aws.call("lambda", "GetFunctionEventInvokeConfig",
@@ -57,15 +50,6 @@ function M.log_group(ctx, ev)
   return evidence.absent("no log group " .. name)
 end
 
-function M.tags(ctx, ev)
-  local cfg = evidence.data(ev.config)
-  if not cfg then return nil, ev.config.failed or { code = "NoFunction", message = "no function" } end
-  local arn = unqualified(cfg.FunctionArn)
-  local reply, err = ctx.aws.call("lambda", "ListTags", { Resource = arn })
-  if not reply then return nil, err end
-  return { arn = arn, tags = reply.Tags or {} }
-end
-
 -- Whether an alarm watches the function's AWS/Lambda Errors metric.
 local function on_errors(alarm, fn)
   if alarm.Namespace ~= "AWS/Lambda" or alarm.MetricName ~= "Errors" then return false end
@@ -93,8 +77,6 @@ evidence.provide("invoke_config", "the function's asynchronous invocation config
   { "lambda GetFunctionEventInvokeConfig" })
 evidence.provide("log_group", "the function's CloudWatch Logs group (retention, size); "
   .. "absent: no log group", M.log_group, { "logs DescribeLogGroups" })
-evidence.provide("tags", "the tags of the unqualified function: { arn, tags }", M.tags,
-  { "lambda ListTags" })
 evidence.provide("error_alarms", "the CloudWatch alarms on the function's Errors metric",
   M.error_alarms, { "cloudwatch DescribeAlarms" })
 

@@ -74,7 +74,7 @@ class TeamRunbook(CliTestCase):
                          ['runtime_support', 'plain_secrets', 'async_dlq', 'log_retention',
                           'error_alarm', 'tags'])
         for op in ('GetFunctionEventInvokeConfig', 'DescribeLogGroups', 'DescribeAlarms',
-                   'ListTags'):
+                   'ListTags'):  # the last one is examples/steps/tags.lua's own call
             self.assertIn(op, calls)
 
     def test_without_the_plugins_directory_the_team_checks_are_not_found(self):
