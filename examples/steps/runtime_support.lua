@@ -28,8 +28,11 @@ local EVERY_DATE = 1000000
 -- The built-in's runtime finding for this function, or nil: the one carrying days_left.
 local function builtin_runtime_finding(ctx, ev)
   local found
+  local args = {}
+  for k, v in pairs(builtin.args or {}) do args[k] = v end -- the built-in's own defaults
+  args.runtime_notice_days = EVERY_DATE
   local spy = setmetatable({
-    args = { runtime_notice_days = EVERY_DATE },
+    args = args,
     finding = function(_, f)
       if type(f.data) == "table" and f.data.days_left ~= nil and f.data.end_of_support then
         found = f
