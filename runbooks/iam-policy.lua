@@ -210,7 +210,7 @@ function M.main(...)
   if opts.help then
     io.stdout:write(M.usage, "\n\nPrints the IAM policy that allows every AWS read of the "
       .. "runbook's steps (and with --fix\nthe writes their fix plans may send); text also "
-      .. "names on stderr the steps that need\neach action (docs/steps.md).\n")
+      .. "names on stderr the steps that need\neach action (docs/writing-steps.md).\n")
     return 0
   end
   local path = M.resolve(opts.runbook, dir_of(arg and arg[0]))

@@ -117,7 +117,7 @@ function M.main(...)
   if opts.help then
     io.stdout:write(M.usage, "\n\nLists every step found on the plugin path (--plugins, "
       .. "RUNBOOK_PATH, the built-ins),\nwhich file wins for each id, and what --steps EXPR "
-      .. "selects (docs/steps.md).\n")
+      .. "selects (docs/writing-steps.md).\n")
     return 0
   end
   local entries, err = M.filter(catalog.scan(), opts.steps)

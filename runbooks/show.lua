@@ -113,7 +113,7 @@ function M.main(...)
   if not opts then return fail(2, "%s", problem) end
   if opts.help then
     io.stdout:write(M.usage, "\n\nShows one step: description, arguments, tags, needs, the AWS "
-      .. "operations it reads\nand the fixes it may propose (docs/steps.md).\n")
+      .. "operations it reads\nand the fixes it may propose (docs/writing-steps.md).\n")
     return 0
   end
   local cat = catalog.scan()

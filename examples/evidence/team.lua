@@ -1,7 +1,7 @@
 --- evidence.team: the reads the team checks in examples/steps/ need beyond the built-ins.
 --
 -- A team registers its own evidence once, in its plugin directory, and its steps name it
--- in `needs` like any built-in evidence (docs/steps.md, "Evidence of your own"). A step
+-- in `needs` like any built-in evidence (docs/writing-steps.md, "Evidence of your own"). A step
 -- loads this module with `require("evidence.team")` (the --plugins directory, or the team
 -- runbook's own directory, is searched first, so this file is found there); registering
 -- twice is harmless. The steps never call AWS in `run`: the engine gathers these reads

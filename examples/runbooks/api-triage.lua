@@ -2,7 +2,7 @@
 --
 --   runbook --plugins examples examples/runbooks/api-triage.lua FUNCTION [--format json] ...
 --
--- A copy of runbooks/triage.lua, edited the ways a team usually does (docs/steps.md):
+-- A copy of runbooks/triage.lua, edited the ways a team usually does (docs/writing-steps.md):
 --   * order: the steps that explain what API callers see (403, 502, 504, 429) come first;
 --   * limit: no config, vpc, cold_start or unavailable step: our API functions run outside
 --     a VPC with provisioned concurrency and their configuration is reviewed in code, so

@@ -2,7 +2,7 @@
 --
 --   runbook --plugins examples examples/runbooks/team-triage.lua FUNCTION [--format json] ...
 --
--- A copy of runbooks/triage.lua, edited the ways a team usually does (docs/steps.md):
+-- A copy of runbooks/triage.lua, edited the ways a team usually does (docs/writing-steps.md):
 --   * order: the configuration and our own configuration checks first (they need one
 --     read each and explain most incidents), then what the logs say (errors, timeouts),
 --     then the invocation paths;

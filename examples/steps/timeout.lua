@@ -1,7 +1,7 @@
 --- timeout (team override): the built-in timeout step, with our stricter policy on top.
 --
 -- A step file in a --plugins directory replaces the built-in step of the same name
--- (docs/steps.md), for triage.lua and for every team runbook:
+-- (docs/writing-steps.md), for triage.lua and for every team runbook:
 --   runbook --plugins examples triage.lua my-fn
 -- This override does not copy the built-in: it loads it (builtin() below), runs it with
 -- the team's defaults (warn when p99 reaches 60% of the timeout, not 80%), and adds one

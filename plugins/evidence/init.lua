@@ -1,7 +1,7 @@
 --- evidence: the catalogue of built-in evidence a step may name in `needs`.
 --
 -- One line per name: what it is, which module reads it and the AWS operations it calls
--- (`runbook show STEP` lists them). docs/steps.md lists the same
+-- (`runbook show STEP` lists them). docs/writing-steps.md lists the same
 -- names with their shapes; `ev[name]` in a step's run is the value (or { absent = "..." }).
 local apigw = require("evidence.apigw")
 local evidence = require("triage.evidence")

@@ -2,7 +2,7 @@
 -- LuaCATS stubs for the modules a runbook script and a triage step use: `runbook` (tasks,
 -- core/lua/runbook.lua), `runbook.aws` (core/lua/aws.lua), `runbook.core` (core/l_core.c,
 -- core/l_model.c), `runbook.report` (core/l_report.c), `runbook.fs` (core/l_fs.c), and the
--- triage step contract (ctx, findings: docs/steps.md). Editors read this file for
+-- triage step contract (ctx, findings: docs/writing-steps.md). Editors read this file for
 -- completion and type checks; it is never executed. `runbook`, `aws` and `json` are also
 -- globals.
 -- luacheck: ignore
@@ -303,7 +303,7 @@ local fs = {}
 ---@return runbook.Error?
 function fs.files(dir) end
 
--- triage: steps, ctx, findings (docs/steps.md) ----------------------------------------------
+-- triage: steps, ctx, findings (docs/writing-steps.md) ----------------------------------------------
 
 ---@alias triage.Severity "ok"|"info"|"skip"|"warn"|"fail"|"error"
 
@@ -342,7 +342,7 @@ function fs.files(dir) end
 ---@field args table            the step's args merged with the runbook's overrides
 ---@field aws runbook.aws       runbook.aws whose errors also carry service and operation, reads retried in rounds
 ---@field partition string      "aws", "aws-cn", "aws-us-gov": build ARNs with lib.arn
----@field ev table<string, table> the run's evidence (docs/steps.md): data, { absent = reason } or { failed = err }
+---@field ev table<string, table> the run's evidence (docs/writing-steps.md): data, { absent = reason } or { failed = err }
 ---@field step_id string
 local ctx = {}
 
@@ -390,7 +390,7 @@ function ctx:error_from(err, what) end
 ---@field description? string
 ---@field tags? string[]      for --steps and --tag; built-in steps carry "default"
 ---@field args? table         name -> default, or name -> { default = v, help = "meaning" } (step.define)
----@field needs? string[]     evidence names; "?name" is optional (docs/steps.md)
+---@field needs? string[]     evidence names; "?name" is optional (docs/writing-steps.md)
 ---@field fixes? string[]     writes its fix plans may propose: "lambda UpdateFunctionConfiguration"
 ---@field reads? string[]     AWS operations it calls beyond its needs' providers (runbook show)
 ---@field applies? fun(ctx: triage.Ctx, ev: table): boolean, string?

@@ -1,4 +1,4 @@
---- triage.context: the `ctx` every step receives (docs/steps.md is the contract).
+--- triage.context: the `ctx` every step receives (docs/writing-steps.md is the contract).
 --
 -- One run state is shared by all steps (the function, region, window, memo of once(),
 -- the evidence); each step gets its own ctx over it, with its own args and findings.
@@ -297,7 +297,7 @@ local function denied_finding(err, what)
   }
 end
 
---- The finding for a failed AWS read (see docs/steps.md), recorded and returned.
+--- The finding for a failed AWS read (see docs/writing-steps.md), recorded and returned.
 function Ctx:error_from(err, what)
   if type(err) ~= "table" then
     return self:finding{ severity = "error", title = tostring(what or "a read failed")

@@ -103,7 +103,7 @@ local function invalid(step, id)
   for _, need in ipairs(step.needs or {}) do
     local name = evidence.parse_need(tostring(need))
     if not evidence.known(name) then
-      return ("it needs unknown evidence '%s' (known: see docs/steps.md)"):format(name),
+      return ("it needs unknown evidence '%s' (known: see docs/writing-steps.md)"):format(name),
         "[\"']%??" .. name:gsub("%p", "%%%0") .. "[\"']"
     end
   end
@@ -172,7 +172,7 @@ local function load_step(id)
     local where = line_of(file, token or "%f[%w_]id%s*=")
     return nil, error_finding(("step '%s' is invalid: %s"):format(id, problem),
       where and { "at " .. where }, "a step file returns { id = FILE NAME, title = ..., "
-      .. "run = function(ctx) ... end } (docs/steps.md)" .. (where and (": correct " .. where)
+      .. "run = function(ctx) ... end } (docs/writing-steps.md)" .. (where and (": correct " .. where)
       or ""), { location = where })
   end
   return step

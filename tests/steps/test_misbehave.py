@@ -88,7 +88,7 @@ class LoadProblemsTest(MisbehaveCase):
         _, steps = self.run_steps('"needy", "good"')
         f = self.only_error(steps, 'needy')
         self.assertEqual(f['title'], "step 'needy' is invalid: it needs unknown evidence "
-                                     "'confg' (known: see docs/steps.md)")
+                                     "'confg' (known: see docs/writing-steps.md)")
         self.assertAt(f, 'steps/needy.lua', 3)
 
     def test_two_files_for_one_step_id_in_one_directory_are_an_error_naming_both(self):

@@ -1,4 +1,4 @@
-"""The step API v2 through the real binary (docs/steps.md): declared evidence gathered once
+"""The step API v2 through the real binary (docs/writing-steps.md): declared evidence gathered once
 and shared, absence as data, failed reads reported by the engine, optional needs, the
 `applies` rule, argument declarations, the old run(ctx) call, and reads retried in rounds
 when AWS keeps failing.
