@@ -303,7 +303,18 @@ local fs = {}
 ---@return runbook.Error?
 function fs.files(dir) end
 
--- triage: steps, ctx, findings (docs/writing-steps.md) ----------------------------------------------
+-- runbook.discovery -------------------------------------------------------------------------
+
+---Where this run looks for steps and runbooks, in search order (built-ins last):
+---`require("runbook.discovery").dirs`. Set by the core before any script runs.
+---@class runbook.discovery.Dir
+---@field path string    the directory (its steps are path/steps/*.lua)
+---@field origin string  why it is searched: "--plugins", "RUNBOOK_PATH", "script", ".runbook", "config", "builtin"
+
+---@class runbook.discovery
+---@field dirs runbook.discovery.Dir[]
+
+-- triage: steps, ctx, findings (docs/writing-steps.md) --------------------------------------
 
 ---@alias triage.Severity "ok"|"info"|"skip"|"warn"|"fail"|"error"
 
