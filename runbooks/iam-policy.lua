@@ -18,6 +18,7 @@
 -- (the default) also writes to stderr one comment line per action naming the steps that
 -- need it. Reads no AWS. Exit 0; 2 on a usage error or an unknown step; 3 when the
 -- runbook or a step does not load.
+local argv = require("triage.argv")
 local catalog = require("triage.catalog")
 local core = require("runbook.core")
 local iam_actions = require("lib.iam_actions")
@@ -40,36 +41,12 @@ local function fail(code, fmt, ...)
 end
 
 --- The arguments: { runbook, steps = {EXPR...}, fix, format } | nil, message.
-function M.parse(argv)
-  local opts, i = { steps = {}, format = "text", fix = false }, 1
-  while i <= #argv do
-    local a = argv[i]
-    local name, inline = a:match("^(%-%-[%w-]+)=(.*)$")
-    name = name or a
-    if name == "--steps" or name == "--format" then
-      local value = inline
-      if not value then
-        i = i + 1
-        value = argv[i]
-        if value == nil then return nil, "missing value for " .. name end
-      end
-      if name == "--steps" then opts.steps[#opts.steps + 1] = value else opts.format = value end
-    elseif a == "--fix" then
-      opts.fix = true
-    elseif a == "--help" or a == "-h" then
-      return { help = true }
-    elseif a:sub(1, 1) == "-" or opts.runbook then
-      return nil, ("unexpected argument '%s': %s"):format(a, M.usage)
-    else
-      opts.runbook = a
-    end
-    i = i + 1
-  end
-  if opts.format ~= "text" and opts.format ~= "json" then
-    return nil, ("invalid --format '%s': text or json"):format(opts.format)
-  end
-  opts.runbook = opts.runbook or "triage.lua"
-  return opts
+function M.parse(args)
+  local opts, problem = argv.parse(args, { usage = M.usage,
+    values = { ["--steps"] = "list", ["--format"] = "string" }, flags = { ["--fix"] = "fix" },
+    positional = "runbook" })
+  if opts and not opts.help then opts.runbook = opts.runbook or "triage.lua" end
+  return opts, problem
 end
 
 local function readable(path)

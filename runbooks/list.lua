@@ -7,6 +7,7 @@
 -- first file wins and overrides the later ones, which are listed as overridden. `--steps`
 -- takes the triage's expressions (triage.select) and lists what they would select among
 -- every step found. Reads no AWS. Exit 0, or 2 on a usage error.
+local argv = require("triage.argv")
 local catalog = require("triage.catalog")
 local json = require("runbook.json")
 local selection = require("triage.select")
@@ -21,31 +22,9 @@ local function fail(fmt, ...)
 end
 
 --- The arguments: { steps = {EXPR...}, format } | nil, message.
-function M.parse(argv)
-  local opts, i = { steps = {}, format = "text" }, 1
-  while i <= #argv do
-    local a = argv[i]
-    local name, inline = a:match("^(%-%-[%w-]+)=(.*)$")
-    name = name or a
-    if name == "--steps" or name == "--format" then
-      local value = inline
-      if not value then
-        i = i + 1
-        value = argv[i]
-        if value == nil then return nil, "missing value for " .. name end
-      end
-      if name == "--steps" then opts.steps[#opts.steps + 1] = value else opts.format = value end
-    elseif a == "--help" or a == "-h" then
-      return { help = true }
-    else
-      return nil, ("unexpected argument '%s': %s"):format(a, M.usage)
-    end
-    i = i + 1
-  end
-  if opts.format ~= "text" and opts.format ~= "json" then
-    return nil, ("invalid --format '%s': text or json"):format(opts.format)
-  end
-  return opts
+function M.parse(args)
+  return argv.parse(args, { usage = M.usage,
+                            values = { ["--steps"] = "list", ["--format"] = "string" } })
 end
 
 --- The entries the expressions select (all when there are none): entries | nil, message.

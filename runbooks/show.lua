@@ -8,6 +8,7 @@
 -- operations it reads (those of the evidence providers its needs name, then its own
 -- `reads`) and the writes its fixes may propose (its manifest's `fixes`). Reads no AWS.
 -- Exit 0; 2 on a usage error or an unknown step; 3 when the step's file does not load.
+local argv = require("triage.argv")
 local catalog = require("triage.catalog")
 local json = require("runbook.json")
 
@@ -21,32 +22,12 @@ local function fail(code, fmt, ...)
 end
 
 --- The arguments: { id, format } | nil, message.
-function M.parse(argv)
-  local opts, i = { format = "text" }, 1
-  while i <= #argv do
-    local a = argv[i]
-    local inline = a:match("^%-%-format=(.*)$")
-    if a == "--format" or inline then
-      if not inline then
-        i = i + 1
-        inline = argv[i]
-        if inline == nil then return nil, "missing value for --format" end
-      end
-      opts.format = inline
-    elseif a == "--help" or a == "-h" then
-      return { help = true }
-    elseif a:sub(1, 1) == "-" or opts.id then
-      return nil, ("unexpected argument '%s': %s"):format(a, M.usage)
-    else
-      opts.id = a
-    end
-    i = i + 1
-  end
-  if not opts.id then return nil, "no step given: " .. M.usage end
-  if opts.format ~= "text" and opts.format ~= "json" then
-    return nil, ("invalid --format '%s': text or json"):format(opts.format)
-  end
-  return opts
+function M.parse(args)
+  local opts, problem = argv.parse(args, { usage = M.usage,
+                                           values = { ["--format"] = "string" },
+                                           positional = "id" })
+  if opts and not opts.help and not opts.id then return nil, "no step given: " .. M.usage end
+  return opts, problem
 end
 
 -- A default as a runbook would write it: 0.8, true, "text", {"a","b"}.

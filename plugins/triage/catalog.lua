@@ -19,6 +19,8 @@
 local fs = require("runbook.fs")
 local evidence = require("triage.evidence")
 
+local unique = require("lib.text").unique
+
 local M = {}
 
 --- The directories of a package.path, in search order, each once: "A/?.lua;B/?.lua" -> {A, B}.
@@ -126,17 +128,6 @@ function M.scan(path)
   return { entries = entries, by_id = by_id, order = order }
 end
 
--- every value of a list once, in first-seen order
-local function unique(list)
-  local out, seen = {}, {}
-  for _, v in ipairs(list) do
-    if not seen[v] then
-      seen[v] = true
-      out[#out + 1] = v
-    end
-  end
-  return out
-end
 
 --- The AWS operations a step reads ("lambda GetFunctionConfiguration", ...): those of the
 --- evidence its needs name, then any it declares itself in `reads`.

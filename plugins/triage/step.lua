@@ -23,6 +23,7 @@
 -- then gathered on the spot, a failed required read is reported, and `applies` is
 -- honoured, exactly as the engine would have done.
 local evidence = require("triage.evidence")
+local text = require("lib.text")
 
 local M = {}
 
@@ -81,16 +82,10 @@ local function base_file(target, own_file)
 end
 
 local function union(a, b)
-  local out, seen = {}, {}
-  for _, list in ipairs({ a or {}, b or {} }) do
-    for _, v in ipairs(list) do
-      if not seen[v] then
-        seen[v] = true
-        out[#out + 1] = v
-      end
-    end
-  end
-  return out
+  local all = {}
+  table.move(a or {}, 1, #(a or {}), 1, all)
+  table.move(b or {}, 1, #(b or {}), #all + 1, all)
+  return text.unique(all)
 end
 
 local function merged(base, over)
