@@ -328,16 +328,10 @@ static int sandbox_reader(lua_State *L) {
   return lua_gettop(L);
 }
 
-/* loadfile(path, mode, env): text chunks only (a mode without "t" is refused). */
-static int sandbox_loadfile(lua_State *L) {
-  const char *path = luaL_optstring(L, 1, NULL);
-  const char *mode = luaL_optstring(L, 2, "bt");
-  int env = !lua_isnone(L, 3) ? 3 : 0;
-  if (!strchr(mode, 't'))
-    return luaL_error(L, "loadfile: plugins may not load binary chunks (" SEE ")");
-  if (path)
-    check_readable(L, "loadfile", path);
-  if (luaL_loadfilex(L, path, "t") != LUA_OK) {
+/* The results of load/loadfile for a chunk just loaded (status): the function, with `env`
+ * (a stack index, 0 for none) as its first upvalue, or fail and the message. */
+static int loaded(lua_State *L, int status, int env) {
+  if (status != LUA_OK) {
     luaL_pushfail(L);
     lua_insert(L, -2);
     return 2;
@@ -348,6 +342,18 @@ static int sandbox_loadfile(lua_State *L) {
       lua_pop(L, 1);
   }
   return 1;
+}
+
+/* loadfile(path, mode, env): text chunks only (a mode without "t" is refused). */
+static int sandbox_loadfile(lua_State *L) {
+  const char *path = luaL_optstring(L, 1, NULL);
+  const char *mode = luaL_optstring(L, 2, "bt");
+  int env = !lua_isnone(L, 3) ? 3 : 0;
+  if (!strchr(mode, 't'))
+    return luaL_error(L, "loadfile: plugins may not load binary chunks (" SEE ")");
+  if (path)
+    check_readable(L, "loadfile", path);
+  return loaded(L, luaL_loadfilex(L, path, "t"), env);
 }
 
 /* dofile(path): text chunks only. */
@@ -401,17 +407,7 @@ static int sandbox_load(lua_State *L) {
     lua_settop(L, READER_SLOT);
     status = lua_load(L, chunk_reader, NULL, name, "t");
   }
-  if (status != LUA_OK) {
-    luaL_pushfail(L);
-    lua_insert(L, -2);
-    return 2;
-  }
-  if (env) {
-    lua_pushvalue(L, env);
-    if (!lua_setupvalue(L, -2, 1))
-      lua_pop(L, 1);
-  }
-  return 1;
+  return loaded(L, status, env);
 }
 
 /* io.input(x): a file name is read. io.output(x): a file name would be written. */
