@@ -67,7 +67,7 @@ static const char usage[] =
     "         once trusted; see docs/architecture.md, Plugins and trust)\n"
     "       runbook test [PATH...] [--verbose]   (step tests, docs/testing-steps.md)\n"
     "       runbook list [--steps EXPR] [--format json]   (every step found)\n"
-    "       runbook show STEP [--format json]   (one step in full: docs/writing-steps.md)\n"
+    "       runbook show STEP [--format json]   (one step in full)\n"
     "       runbook iam-policy [RUNBOOK] [--steps EXPR] [--fix]   (its IAM policy)\n"
     "\n"
     "options (accepted anywhere before --; after the script, --help is the script's):\n"
