@@ -4,7 +4,7 @@
  * Uses the model (read/write classification), the protocol codecs and the client_*.c
  * files below it (auth, attempt, deliver, env); none of them calls back into this one. It
  * must never call a completion callback from inside rb_client_call, and never let a write
- * through unless writes were allowed. */
+ * through that the open write scope (client_scope.c) did not approve. */
 #include "client_internal.h"
 #include "model.h"
 
@@ -116,6 +116,7 @@ void rb_client_free(rb_client *c) {
     call_free(k);
   }
   client_auth_free(c);
+  client_scope_free(c);
   cJSON_Delete(c->recording);
   free(c->region);
   free(c->profile);
@@ -179,13 +180,10 @@ static call *call_new(const char *service, const char *operation, const cJSON *p
  * its region, endpoint and credentials. */
 static int call_prepare(rb_client *c, call *k, const rb_client_target *to,
                         const cJSON *params, rb_error *err) {
-  if (k->write && !c->writes_allowed) {
-    rb_error_set(err, "WriteRefused",
-                 "refusing %s %s: it changes the account and no fix was approved "
-                 "(diagnosis is read-only)",
-                 k->service, k->operation);
-    return client_error_kind(err, "safety");
-  }
+  int approval =
+      k->write ? client_scope_find(c, k->service, k->operation, params, err) : -1;
+  if (k->write && approval < 0)
+    return -1;
   if (rb_protocol_build(k->service, k->operation, params, &k->req, err) != 0)
     return client_error_kind(err, "usage");
   if (!(k->to = client_target(c, to, err)) || !client_endpoint(k->to, k->service, err)) {
@@ -198,6 +196,7 @@ static int call_prepare(rb_client *c, call *k, const rb_client_target *to,
   if (!(k->key = call_key(k)))
     return rb_error_set(err, "OutOfMemory", "cannot queue %s %s: out of memory",
                         k->service, k->operation);
+  client_scope_use(c, approval);
   return 0;
 }
 
@@ -293,14 +292,6 @@ int rb_client_use_region(rb_client *c, const char *region, rb_error *err) {
   c->region = copy;
   c->region_explicit = 1; /* validated like a --region value from here on */
   return client_resolve_region(c, err);
-}
-
-void rb_client_allow_writes(rb_client *c, int allowed) {
-  c->writes_allowed = allowed;
-}
-
-int rb_client_writes_allowed(const rb_client *c) {
-  return c->writes_allowed;
 }
 
 rb_client_stats rb_client_get_stats(const rb_client *c) {

@@ -9,14 +9,15 @@
  * tasks.
  *
  * Safety: every operation is read or write (from the model). A write is refused before
- * any request is built unless rb_client_allow_writes(c, 1) is in force; only the core's
- * approved fix path turns that on. */
+ * any request is built unless the open write scope approved that exact call (see
+ * rb_client_scope_open); only the core's approved fix path opens one. */
 #ifndef RB_CLIENT_H
 #define RB_CLIENT_H
 
 #include "error.h"
 
 #include <cjson/cJSON.h>
+#include <stddef.h>
 
 typedef struct rb_client rb_client;
 
@@ -27,6 +28,7 @@ typedef struct rb_client_config {
   const char *record_path;  /* --record FILE: written by rb_client_save_recording */
   const char *replay_path;  /* --replay FILE: answer every call from it, no network */
   int debug;                /* trace every exchange (secrets redacted) to debug_write */
+  int dry_run;              /* --dry-run: refuse every write, even an approved one */
   void (*debug_write)(void *ud, const char *text);
   void *debug_ud;
   /* Injected environment; NULL means the process environment. */
@@ -63,8 +65,8 @@ void rb_client_free(rb_client *c);
 
 /* Queues a call. Returns 0 when queued: `done` runs later, from rb_client_run_once,
  * exactly once. Returns -1 with err set when the call cannot be made at all (unknown
- * operation, invalid parameters, a write outside an approved fix, no credentials, no
- * region): nothing was sent and `done` will not run. Identical read calls share one
+ * operation, invalid parameters, a write the open scope did not approve, no credentials,
+ * no region): nothing was sent and `done` will not run. Identical read calls share one
  * request and one result. */
 int rb_client_call(rb_client *c, const char *service, const char *operation,
                    const cJSON *params, rb_call_done_fn done, void *ud, rb_error *err);
@@ -90,8 +92,32 @@ const char *rb_client_region(rb_client *c, rb_error *err);
  * --region named another region, or once a call went to another region. */
 int rb_client_use_region(rb_client *c, const char *region, rb_error *err);
 
-void rb_client_allow_writes(rb_client *c, int allowed);
-int rb_client_writes_allowed(const rb_client *c);
+/* Write scope (client_scope.c). A write is let through only while a scope is open, only
+ * when it is one of the scope's approved calls, and only once per approval: its service,
+ * operation and parameters must equal the approved ones (compared as the SHA-256 of the
+ * canonical JSON, json_canon.c, so key order does not matter but every value does).
+ * Binding rule for RevisionId: an approved call whose top-level params.RevisionId is the
+ * string RB_ANY_REVISION matches a call that sends any non-empty string RevisionId there
+ * (the value the caller read just before sending) and is otherwise identical; a call
+ * that sends no RevisionId, or the marker itself, does not match it; a literal approved
+ * RevisionId matches only itself. Every other write, and every write under --dry-run
+ * (cfg.dry_run), is refused with WriteRefused (kind "safety") before a request is built.
+ *
+ * rb_client_scope_open checks every call (a known write operation, params an object or
+ * NULL) and returns the scope id (> 0), or -1 with err set (ScopeOpen when a scope is
+ * already open: one at a time). rb_client_scope_close closes it (0), or returns -1 when
+ * `scope_id` is not the open scope. The target (credential set, region) is not part of
+ * the hash. */
+#define RB_ANY_REVISION "runbook:any-revision"
+typedef struct rb_write_call {
+  const char *service;
+  const char *operation;
+  const cJSON *params; /* NULL: no parameters */
+} rb_write_call;
+int rb_client_scope_open(rb_client *c, const rb_write_call *calls, size_t n,
+                         rb_error *err);
+int rb_client_scope_close(rb_client *c, int scope_id);
+int rb_client_scope_current(const rb_client *c); /* the open scope's id, or 0 */
 
 /* Writes the recording (when --record was given) atomically; 0 on success. */
 int rb_client_save_recording(rb_client *c, rb_error *err);

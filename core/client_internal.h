@@ -106,15 +106,26 @@ struct rb_client {
   int offline;             /* the transport replays: no credentials, signing, pacing */
   rb_retry_config retry_cfg;
   unsigned long long rng;
-  int writes_allowed;
-  cred_set *sets;  /* every credential set used so far */
-  target *targets; /* every (set, region) pair used so far */
+  int scope_id; /* the open write scope (client_scope.c), 0 when none */
+  int next_scope_id;
+  size_t scope_n;            /* approved calls */
+  char (*scope_hash)[65];    /* their hashes */
+  unsigned char *scope_used; /* each approval serves once */
+  cred_set *sets;            /* every credential set used so far */
+  target *targets;           /* every (set, region) pair used so far */
   call *calls;
   delivery *deliveries, **deliveries_tail;
   cJSON *recording;   /* array of exchanges, when recording */
   long long run_time; /* the run's reference clock: fixed, recorded, replayed */
   rb_client_stats stats;
 };
+
+/* client_scope.c: the index of the unused approval a write matches, or -1 with err
+ * set; client_scope_use spends it once the call is queued. */
+int client_scope_find(rb_client *c, const char *service, const char *operation,
+                      const cJSON *params, rb_error *err);
+void client_scope_use(rb_client *c, int index);
+void client_scope_free(rb_client *c);
 
 /* client_env.c */
 const char *client_getenv(const rb_client *c, const char *name);

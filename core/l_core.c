@@ -143,6 +143,10 @@ static rb_client *client_get(lua_State *L, core_state *s, rb_error *err) {
   return s->client;
 }
 
+rb_client *rb_lcore_client(lua_State *L, rb_error *err) {
+  return client_get(L, state_get(L), err);
+}
+
 int rb_lcore_start(lua_State *L, rb_error *err) {
   lua_getfield(L, LUA_REGISTRYINDEX, STATE_KEY);
   core_state *s = luaL_testudata(L, -1, STATE_META);

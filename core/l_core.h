@@ -26,6 +26,9 @@ int rb_lcore_catches_interrupt(lua_State *L);
  * before the first call): for redaction only. */
 void rb_lcore_each_secret(lua_State *L, void (*fn)(void *ud, const char *secret),
                           void *ud);
+/* The run's client, made at the first use (NULL with err set when it cannot be); raises
+ * when rb_lcore_configure was not called. For l_fix.c. */
+rb_client *rb_lcore_client(lua_State *L, rb_error *err);
 /* Saves the recording (if any) and frees the client; safe to call twice. */
 int rb_lcore_finish(lua_State *L, rb_error *err);
 

@@ -11,6 +11,7 @@
 #include "embedded.h"
 #include "l_json.h"
 #include "l_core.h"
+#include "l_fix.h"
 #include "l_fs.h"
 #include "l_report.h"
 #include "sandbox.h"
@@ -149,6 +150,9 @@ static int env_setup(lua_State *L) {
   preload(L, "runbook.proxy_response", NULL, "proxy_response");
   set_package_path(L, o);
   install_sandbox(L, o);
+  lua_pushcfunction(L, luaopen_runbook_fix_scope); /* core Lua only: see l_fix.h */
+  lua_call(L, 0, 1);
+  rb_sandbox_core_module(L, "runbook.fix_scope");
   set_global_module(L, "runbook", "runbook");
   set_global_module(L, "aws", "runbook.aws");
   set_global_module(L, "json", "runbook.json");

@@ -56,6 +56,9 @@ typedef struct options {
   const char **plugin_dirs; /* --plugins; NULL-terminated, grows */
   int nplugins, plugins_cap;
   int no_sandbox; /* --no-sandbox */
+#ifdef RB_TEST_HOOKS
+  int core_script; /* --test-core-script: only in runbook_testhooks (hooks.cmake) */
+#endif
 } options;
 
 static const char usage[] =
@@ -174,6 +177,12 @@ static int parse_core_option(int argc, char **argv, int *i, options *o) {
     o->no_sandbox = 1;
     return -2;
   }
+#ifdef RB_TEST_HOOKS
+  if (strcmp(argv[*i], "--test-core-script") == 0) {
+    o->core_script = 1; /* the script runs as core Lua: tests of runbook.fix_scope */
+    return -2;
+  }
+#endif
   if (strcmp(argv[*i], "--help") == 0 || strcmp(argv[*i], "-h") == 0) {
     fputs(usage, stdout);
     return EXIT_OK;
@@ -381,6 +390,10 @@ static int load_script(lua_State *L, const options *o, const char *path) {
     fprintf(stderr, "runbook: cannot load '%s': %s\n", path, lua_tostring(L, -1));
     return EXIT_RUNTIME;
   }
+#ifdef RB_TEST_HOOKS
+  if (o->core_script)
+    rb_sandbox_use_core_env(L);
+#endif
   return -1;
 }
 

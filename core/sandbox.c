@@ -31,6 +31,7 @@
 #define ROOTS_KEY "runbook.sandbox.roots"
 #define WARN_KEY "runbook.sandbox.warn_on"
 #define DENY_KEY "runbook.sandbox.deny"
+#define CORE_MODULES_KEY "runbook.sandbox.core_modules"
 #define REDACTED "[redacted]"
 #define MIN_SECRET 8 /* shorter "secrets" (test stubs) would redact ordinary words */
 
@@ -495,6 +496,27 @@ static const char *const debug_fields[] = {"sethook",      "getregistry",  "setu
                                            "getuservalue", "debug",        NULL};
 static const char *const package_fields[] = {"loadlib", "searchpath", NULL};
 
+/* The core environment's require: a core-only module (rb_sandbox_core_module) by name,
+ * else the global require. Upvalue 1: the global require. */
+static int core_require(lua_State *L) {
+  const char *name = luaL_checkstring(L, 1);
+  lua_getfield(L, LUA_REGISTRYINDEX, CORE_MODULES_KEY);
+  if (lua_istable(L, -1) && lua_getfield(L, -1, name) != LUA_TNIL)
+    return 1;
+  lua_settop(L, 1);
+  lua_pushvalue(L, lua_upvalueindex(1));
+  lua_insert(L, 1);
+  lua_call(L, 1, LUA_MULTRET);
+  return lua_gettop(L);
+}
+
+void rb_sandbox_core_module(lua_State *L, const char *name) {
+  luaL_getsubtable(L, LUA_REGISTRYINDEX, CORE_MODULES_KEY);
+  lua_insert(L, -2);
+  lua_setfield(L, -2, name);
+  lua_pop(L, 1);
+}
+
 /* The embedded chunks' _ENV: the real functions, everything else from the globals. */
 static void make_core_env(lua_State *L) {
   lua_newtable(L);
@@ -508,6 +530,9 @@ static void make_core_env(lua_State *L) {
     lua_getglobal(L, *g);
     lua_setfield(L, env, *g);
   }
+  lua_getglobal(L, "require");
+  lua_pushcclosure(L, core_require, 1);
+  lua_setfield(L, env, "require");
   lua_newtable(L);
   lua_pushglobaltable(L);
   lua_setfield(L, -2, "__index");
@@ -592,9 +617,9 @@ void rb_sandbox_install(lua_State *L, int read_roots, int restrict_lib) {
   lua_setfield(L, LUA_REGISTRYINDEX, ROOTS_KEY);
   deny_credential_files(L);
   install_redaction(L);
+  make_core_env(L); /* also without the sandbox: it holds the core-only modules */
   if (!restrict_lib)
     return;
-  make_core_env(L);
   restrict_io_os(L);
   restrict_code(L);
 }

@@ -24,6 +24,12 @@ void rb_sandbox_install(lua_State *L, int read_roots, int restrict_lib);
  * environment, when there is one: for the core's embedded chunks only. */
 void rb_sandbox_use_core_env(lua_State *L);
 
+/* Pops the value on top of the stack and makes it the module `name` for the core
+ * environment's require only: it is never put in package.preload or package.loaded, so
+ * plugin code cannot require it (with --no-sandbox, debug.getregistry reaches it, as it
+ * reaches everything). Call after rb_sandbox_install. */
+void rb_sandbox_core_module(lua_State *L, const char *name);
+
 /* Pushes s with every known secret replaced by "[redacted]". */
 void rb_sandbox_push_redacted(lua_State *L, const char *s, size_t len);
 

@@ -262,6 +262,28 @@ function core.catch_interrupt(co) end
 ---@return integer|false
 function core.interrupted() end
 
+-- runbook.fix_scope (core Lua only) ---------------------------------------------------------
+
+---The write scope (core/l_fix.c; "Remediation primitives" in docs/architecture.md). Only the
+---core's embedded Lua can require it: for a plugin `require "runbook.fix_scope"` fails.
+---While a scope is open the core lets through exactly its calls, once each, parameter for
+---parameter; every other write is refused (`WriteRefused`, kind "safety").
+---@class runbook.fix_scope
+---@field ANY_REVISION string a params.RevisionId that stands for "the value read just before"
+local fix_scope = {}
+
+---Approves a plan's writes and opens the scope (one at a time).
+---@param calls {service: string, operation: string, params?: table}[]
+---@return integer? scope_id
+---@return runbook.Error? err
+function fix_scope.approve(calls) end
+
+---Closes the open scope; its unused approvals are dropped.
+---@param scope_id integer
+---@return true? ok
+---@return runbook.Error? err
+function fix_scope.close_scope(scope_id) end
+
 -- runbook.report ----------------------------------------------------------------------------
 
 ---What the report renderer (plugins/triage/report.lua) needs from C.
@@ -407,4 +429,5 @@ function ctx:error_from(err, what) end
 ---@field applies? fun(ctx: triage.Ctx, ev: table): boolean, string?
 ---@field run fun(ctx: triage.Ctx, ev?: table)
 
-return { runbook = runbook, aws = aws, core = core, report = report, fs = fs, ctx = ctx }
+return { runbook = runbook, aws = aws, core = core, fix_scope = fix_scope, report = report, fs = fs,
+         ctx = ctx }

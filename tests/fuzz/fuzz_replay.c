@@ -55,11 +55,16 @@ static int queue_calls(rb_client *c, const cJSON *doc, int *completed) {
     rb_error err;
     memset(&err, 0, sizeof err);
     const cJSON *params = cJSON_GetObjectItemCaseSensitive(x, "params");
+    /* a write goes through only inside a scope approving exactly it */
+    rb_write_call approve = {s->valuestring, o->valuestring, params};
+    rb_error ignored;
+    int scope = rb_client_scope_open(c, &approve, 1, &ignored);
     if (rb_client_call(c, s->valuestring, o->valuestring, params, on_done, completed,
                        &err) == 0)
       queued++;
     else
       check(err.code[0] != '\0');
+    rb_client_scope_close(c, scope);
   }
   return queued;
 }
@@ -79,7 +84,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     check(err.code[0] != '\0');
     return 0;
   }
-  rb_client_allow_writes(c, 1);
   cJSON *doc = cJSON_ParseWithLength((const char *)data, size);
   int completed = 0;
   int queued = queue_calls(c, doc, &completed);

@@ -1,0 +1,113 @@
+/* l_fix.c — `runbook.fix_scope`: approve a plan's exact writes, close the scope.
+ *
+ *   fix_scope.approve(calls) -> scope_id | nil, err
+ *     calls: a list of {service = "lambda", operation = "UpdateFunctionConfiguration",
+ *     params = {...}}; a params.RevisionId equal to fix_scope.ANY_REVISION stands for
+ *     "the RevisionId read just before sending" (client.h states the rule).
+ *   fix_scope.close_scope(scope_id) -> true | nil, err
+ *
+ * Uses client.c (rb_client_scope_open and _close, which enforce the scope on every
+ * call), l_core.c (the run's client) and l_json.c. Writes themselves still go through
+ * core.submit. It must never be reachable from plugin code: lua_env.c registers it as a
+ * core-only module (see l_fix.h), and it must never export a table or function that
+ * leads back to the core environment. */
+#include "l_fix.h"
+
+#include "client.h"
+#include "l_core.h"
+#include "l_json.h"
+#include "l_util.h"
+
+#include <lauxlib.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Reads calls[i] (the table at the top of the stack) into w and params[i]. */
+static int read_call(lua_State *L, lua_Integer i, rb_write_call *w, cJSON **params,
+                     rb_error *err) {
+  if (!lua_istable(L, -1))
+    return rb_error_set(
+        err, "InvalidApproval",
+        "approve: call %d must be a table {service=, operation=, params=}", (int)i);
+  lua_getfield(L, -1, "service");
+  lua_getfield(L, -2, "operation");
+  w->service = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : NULL;
+  w->operation = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : NULL;
+  lua_pop(L, 2); /* the strings stay alive: the call table holds them */
+  if (!w->service || !w->operation)
+    return rb_error_set(err, "InvalidApproval",
+                        "approve: call %d needs string fields service and operation",
+                        (int)i);
+  if (lua_getfield(L, -1, "params") == LUA_TNIL) {
+    lua_pop(L, 1);
+    *params = cJSON_CreateObject();
+  } else {
+    *params = lua_istable(L, -1) ? rb_lua_to_cjson(L, lua_gettop(L), err) : NULL;
+    if (!*params && !err->code[0])
+      rb_error_set(err, "InvalidApproval",
+                   "approve: the params of call %d must be a table", (int)i);
+    lua_pop(L, 1);
+  }
+  w->params = *params;
+  return *params ? 0 : -1;
+}
+
+static int fix_approve(lua_State *L) {
+  luaL_checktype(L, 1, LUA_TTABLE);
+  lua_Integer n = luaL_len(L, 1);
+  rb_error err;
+  rb_error_clear(&err);
+  rb_client *c = rb_lcore_client(L, &err);
+  if (!c)
+    return rb_lua_fail(L, &err);
+  if (n < 1 || n > 1000) {
+    rb_error_set(&err, "InvalidApproval", "approve: give a list of 1 to 1000 calls");
+    return rb_lua_fail(L, &err);
+  }
+  rb_write_call *calls = calloc((size_t)n, sizeof *calls);
+  cJSON **params = calloc((size_t)n, sizeof *params);
+  int rc =
+      calls && params ? 0 : rb_error_set(&err, "OutOfMemory", "approve: out of memory");
+  for (lua_Integer i = 1; rc == 0 && i <= n; i++) {
+    lua_geti(L, 1, i);
+    rc = read_call(L, i, &calls[i - 1], &params[i - 1], &err);
+    lua_pop(L, 1);
+  }
+  int id = rc == 0 ? rb_client_scope_open(c, calls, (size_t)n, &err) : -1;
+  for (lua_Integer i = 0; params && i < n; i++)
+    cJSON_Delete(params[i]);
+  free(params);
+  free(calls);
+  if (id < 0) {
+    if (!err.kind[0])
+      snprintf(err.kind, sizeof err.kind, "usage");
+    return rb_lua_fail(L, &err);
+  }
+  lua_pushinteger(L, id);
+  return 1;
+}
+
+static int fix_close_scope(lua_State *L) {
+  lua_Integer id = luaL_checkinteger(L, 1);
+  rb_error err;
+  rb_error_clear(&err);
+  rb_client *c = rb_lcore_client(L, &err);
+  if (c && rb_client_scope_close(c, (int)id) == 0) {
+    lua_pushboolean(L, 1);
+    return 1;
+  }
+  if (c)
+    rb_error_set(&err, "NoSuchScope", "close_scope: %d is not the open write scope",
+                 (int)id);
+  return rb_lua_fail(L, &err);
+}
+
+int luaopen_runbook_fix_scope(lua_State *L) {
+  static const luaL_Reg funcs[] = {
+      {"approve", fix_approve}, {"close_scope", fix_close_scope}, {NULL, NULL}};
+  luaL_newlib(L, funcs);
+  lua_pushliteral(L, RB_ANY_REVISION);
+  lua_setfield(L, -2, "ANY_REVISION");
+  return 1;
+}

@@ -1,0 +1,13 @@
+/* l_fix.h — `runbook.fix_scope`: the remediation primitives, for the core's own Lua only.
+ *
+ * The module is never in package.preload or package.loaded: lua_env.c hands it to
+ * sandbox.c (rb_sandbox_core_module), which lets only the require of the embedded
+ * chunks' environment find it, so a plugin's require "runbook.fix_scope" fails. */
+#ifndef RB_L_FIX_H
+#define RB_L_FIX_H
+
+#include <lua.h>
+
+int luaopen_runbook_fix_scope(lua_State *L);
+
+#endif
