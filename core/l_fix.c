@@ -1,27 +1,37 @@
-/* l_fix.c — `runbook.fix_scope`: approve a plan's exact writes, close the scope.
+/* l_fix.c — `runbook.fix_scope`: approve a plan's exact writes, close the scope, ask the
+ * operator.
  *
  *   fix_scope.approve(calls) -> scope_id | nil, err
  *     calls: a list of {service = "lambda", operation = "UpdateFunctionConfiguration",
  *     params = {...}}; a params.RevisionId equal to fix_scope.ANY_REVISION stands for
  *     "the RevisionId read just before sending" (client.h states the rule).
  *   fix_scope.close_scope(scope_id) -> true | nil, err
+ *   fix_scope.confirm(text [, choices]) -> "yes" | "no" | "all" | "quit" | "no-terminal"
+ *     asks on the controlling terminal (/dev/tty, never stdin or stdout); choices is a
+ *     subset of "ynaq" holding y and n (default "yn"). Under --yes: "yes", unasked.
+ *   fix_scope.options() -> {yes = bool, dry_run = bool}
  *
  * Uses client.c (rb_client_scope_open and _close, which enforce the scope on every
- * call), l_core.c (the run's client) and l_json.c. Writes themselves still go through
- * core.submit. It must never be reachable from plugin code: lua_env.c registers it as a
- * core-only module (see l_fix.h), and it must never export a table or function that
- * leads back to the core environment. */
+ * call), l_core.c (the run's client), l_json.c and prompt.c. Writes themselves still go
+ * through core.submit. It must never be reachable from plugin code: lua_env.c registers
+ * it as a core-only module (see l_fix.h), and it must never export a table or function
+ * that leads back to the core environment. */
 #include "l_fix.h"
 
 #include "client.h"
 #include "l_core.h"
 #include "l_json.h"
 #include "l_util.h"
+#include "prompt.h"
 
+#include <fcntl.h>
 #include <lauxlib.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#define OPTIONS_KEY "runbook.fix.options" /* registry: {yes =, dry_run =} */
 
 /* Reads calls[i] (the table at the top of the stack) into w and params[i]. */
 static int read_call(lua_State *L, lua_Integer i, rb_write_call *w, cJSON **params,
@@ -103,9 +113,69 @@ static int fix_close_scope(lua_State *L) {
   return rb_lua_fail(L, &err);
 }
 
+void rb_lfix_configure(lua_State *L, const rb_lfix_options *o) {
+  lua_createtable(L, 0, 2);
+  lua_pushboolean(L, o->yes);
+  lua_setfield(L, -2, "yes");
+  lua_pushboolean(L, o->dry_run);
+  lua_setfield(L, -2, "dry_run");
+  lua_setfield(L, LUA_REGISTRYINDEX, OPTIONS_KEY);
+}
+
+static int option(lua_State *L, const char *name) {
+  int on = 0;
+  if (lua_getfield(L, LUA_REGISTRYINDEX, OPTIONS_KEY) == LUA_TTABLE) {
+    lua_getfield(L, -1, name);
+    on = lua_toboolean(L, -1);
+    lua_pop(L, 1);
+  }
+  lua_pop(L, 1);
+  return on;
+}
+
+static int fix_options(lua_State *L) {
+  lua_createtable(L, 0, 2);
+  lua_pushboolean(L, option(L, "yes"));
+  lua_setfield(L, -2, "yes");
+  lua_pushboolean(L, option(L, "dry_run"));
+  lua_setfield(L, -2, "dry_run");
+  return 1;
+}
+
+static int fix_confirm(lua_State *L) {
+  const char *text = luaL_checkstring(L, 1);
+  const char *choices = luaL_optstring(L, 2, "yn");
+  int ok = strchr(choices, 'y') && strchr(choices, 'n');
+  for (const char *c = choices; ok && *c; c++)
+    ok = strchr("ynaq", *c) && !strchr(c + 1, *c) &&
+         (c == choices || strchr("ynaq", *c) > strchr("ynaq", c[-1]));
+  if (!ok)
+    return luaL_argerror(L, 2,
+                         "choices must be y and n, maybe a and q, in the order ynaq");
+  if (option(L, "yes")) {
+    lua_pushliteral(L, "yes");
+    return 1;
+  }
+  int fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (fd < 0) {
+    lua_pushliteral(L, "no-terminal");
+    return 1;
+  }
+  rb_answer a = rb_prompt_ask(fd, fd, text, choices);
+  close(fd);
+  lua_pushstring(L, a == RB_ANSWER_YES    ? "yes"
+                    : a == RB_ANSWER_ALL  ? "all"
+                    : a == RB_ANSWER_QUIT ? "quit"
+                                          : "no");
+  return 1;
+}
+
 int luaopen_runbook_fix_scope(lua_State *L) {
-  static const luaL_Reg funcs[] = {
-      {"approve", fix_approve}, {"close_scope", fix_close_scope}, {NULL, NULL}};
+  static const luaL_Reg funcs[] = {{"approve", fix_approve},
+                                   {"close_scope", fix_close_scope},
+                                   {"confirm", fix_confirm},
+                                   {"options", fix_options},
+                                   {NULL, NULL}};
   luaL_newlib(L, funcs);
   lua_pushliteral(L, RB_ANY_REVISION);
   lua_setfield(L, -2, "ANY_REVISION");

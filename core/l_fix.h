@@ -10,4 +10,12 @@
 
 int luaopen_runbook_fix_scope(lua_State *L);
 
+/* The core options the fix path reads (main.c): --yes and --dry-run. */
+typedef struct rb_lfix_options {
+  int yes;
+  int dry_run;
+} rb_lfix_options;
+/* Copies `o` into the registry; without it, both are off. */
+void rb_lfix_configure(lua_State *L, const rb_lfix_options *o);
+
 #endif

@@ -21,6 +21,7 @@
 #include "discovery.h"
 #include "interrupt.h"
 #include "l_core.h"
+#include "l_fix.h"
 #include "lua_env.h"
 #include "sandbox.h"
 
@@ -56,6 +57,7 @@ typedef struct options {
   const char **plugin_dirs; /* --plugins; NULL-terminated, grows */
   int nplugins, plugins_cap;
   int no_sandbox; /* --no-sandbox */
+  int yes;        /* --yes: every confirmation answers yes (the client has dry_run) */
 #ifdef RB_TEST_HOOKS
   int core_script; /* --test-core-script: only in runbook_testhooks (hooks.cmake) */
 #endif
@@ -87,6 +89,10 @@ static const char usage[] =
     "  --replay FILE         answer every AWS call from FILE, with no network\n"
     "  --debug               trace each request and response to stderr (secrets "
     "redacted)\n"
+    "  --yes                 approve every fix without asking (the prompts are on the\n"
+    "                        terminal, /dev/tty; without one and without --yes,\n"
+    "                        nothing is applied)\n"
+    "  --dry-run             show what fixes would do and send no write at all\n"
     "  -h, --help            this help\n"
     "  --version             print the version\n"
     "\n"
@@ -175,6 +181,14 @@ static int parse_core_option(int argc, char **argv, int *i, options *o) {
   }
   if (strcmp(argv[*i], "--no-sandbox") == 0) {
     o->no_sandbox = 1;
+    return -2;
+  }
+  if (strcmp(argv[*i], "--yes") == 0) {
+    o->yes = 1;
+    return -2;
+  }
+  if (strcmp(argv[*i], "--dry-run") == 0) {
+    o->client.dry_run = 1;
     return -2;
   }
 #ifdef RB_TEST_HOOKS
@@ -468,6 +482,8 @@ int main(int argc, char **argv) {
     goto done;
   }
   rb_lcore_configure(L, &o.client);
+  rb_lfix_options fix = {o.yes, o.client.dry_run};
+  rb_lfix_configure(L, &fix);
   rb_error err;
   rb_error_clear(&err);
   if ((o.client.replay_path || o.client.record_path) && rb_lcore_start(L, &err) != 0) {

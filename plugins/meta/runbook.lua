@@ -284,6 +284,17 @@ function fix_scope.approve(calls) end
 ---@return runbook.Error? err
 function fix_scope.close_scope(scope_id) end
 
+---Asks on the controlling terminal (/dev/tty): "TEXT [y/N/a/q] ", default no. "yes" unasked
+---under --yes; "no-terminal" when there is no terminal and no --yes.
+---@param text string
+---@param choices? string y and n, maybe a and q, in that order (default "yn")
+---@return "yes"|"no"|"all"|"quit"|"no-terminal"
+function fix_scope.confirm(text, choices) end
+
+---The core options of the fix path.
+---@return {yes: boolean, dry_run: boolean}
+function fix_scope.options() end
+
 -- runbook.report ----------------------------------------------------------------------------
 
 ---What the report renderer (plugins/triage/report.lua) needs from C.

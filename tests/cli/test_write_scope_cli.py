@@ -49,6 +49,16 @@ class WriteScopeTest(CliTestCase):
             cfg = fake.world_state()['lambda']['functions']['my-fn']['configuration']
             self.assertEqual((cfg['Timeout'], cfg['MemorySize']), (45, 256))
 
+    def test_dry_run_sends_nothing_even_when_approved(self):
+        with fake_aws('basic') as fake:
+            r = self.hooks(fake, '--dry-run', '--test-core-script', SCRIPT)
+            self.assertOk(r)
+            lines = dict(line.split('\t', 1) for line in r.out.splitlines())
+            self.assertTrue(lines['approved'].startswith('refused WriteRefused safety'))
+            self.assertIn('dry run', lines['approved'])
+            self.assertIn('dry run', lines['revision'])
+            self.assertEqual(writes(fake), [])
+
     def test_plugin_code_cannot_reach_the_scope(self):
         probe = self.write('probe.lua', '''
             local ok, e = pcall(require, "runbook.fix_scope")
