@@ -9,10 +9,16 @@
  *   fix_scope.confirm(text [, choices]) -> "yes" | "no" | "all" | "quit" | "no-terminal"
  *     asks on the controlling terminal (/dev/tty, never stdin or stdout); choices is a
  *     subset of "ynaq" holding y and n (default "yn"). Under --yes: "yes", unasked.
- *   fix_scope.options() -> {yes = bool, dry_run = bool}
+ *   fix_scope.options() -> {yes = bool, dry_run = bool, journal = path}
+ *   fix_scope.journal_append(path, entry) -> true | nil, err
+ *     appends json.encode(entry) as one line (journal.c: 0600, O_APPEND, fsync'd); path
+ *     nil is the run's journal (--journal FILE, else the default, whose directories are
+ *     created 0700). Refused before anything is written when the encoded entry contains
+ *     a secret of the redaction list (sandbox.c): SecretInJournal, kind "safety".
  *
  * Uses client.c (rb_client_scope_open and _close, which enforce the scope on every
- * call), l_core.c (the run's client), l_json.c and prompt.c. Writes themselves still go
+ * call), l_core.c (the run's client), l_json.c, prompt.c, journal.c and sandbox.c (the
+ * secrets to keep out of the journal). Writes themselves still go
  * through core.submit. It must never be reachable from plugin code: lua_env.c registers
  * it as a core-only module (see l_fix.h), and it must never export a table or function
  * that leads back to the core environment. */
@@ -21,8 +27,10 @@
 #include "client.h"
 #include "l_core.h"
 #include "l_json.h"
+#include "journal.h"
 #include "l_util.h"
 #include "prompt.h"
+#include "sandbox.h"
 
 #include <fcntl.h>
 #include <lauxlib.h>
@@ -31,7 +39,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#define OPTIONS_KEY "runbook.fix.options" /* registry: {yes =, dry_run =} */
+#define OPTIONS_KEY "runbook.fix.options" /* registry: {yes =, dry_run =, journal =} */
 
 /* Reads calls[i] (the table at the top of the stack) into w and params[i]. */
 static int read_call(lua_State *L, lua_Integer i, rb_write_call *w, cJSON **params,
@@ -119,7 +127,56 @@ void rb_lfix_configure(lua_State *L, const rb_lfix_options *o) {
   lua_setfield(L, -2, "yes");
   lua_pushboolean(L, o->dry_run);
   lua_setfield(L, -2, "dry_run");
+  lua_pushstring(L, o->journal);
+  lua_setfield(L, -2, "journal");
   lua_setfield(L, LUA_REGISTRYINDEX, OPTIONS_KEY);
+}
+
+/* Pushes the --journal path (or nil). */
+static void push_journal_option(lua_State *L) {
+  if (lua_getfield(L, LUA_REGISTRYINDEX, OPTIONS_KEY) == LUA_TTABLE)
+    lua_getfield(L, -1, "journal");
+  else
+    lua_pushnil(L);
+  lua_remove(L, -2);
+}
+
+static int fix_journal_append(lua_State *L) {
+  luaL_checktype(L, 2, LUA_TTABLE);
+  int make_dirs = 0;
+  rb_error err;
+  rb_error_clear(&err);
+  if (lua_isnoneornil(L, 1)) {
+    push_journal_option(L);
+    if (lua_isnil(L, -1)) {
+      char *def = rb_journal_default_path(NULL, &err);
+      if (!def)
+        return rb_lua_fail(L, &err);
+      lua_pushstring(L, def);
+      free(def);
+      make_dirs = 1;
+    }
+    lua_replace(L, 1);
+  }
+  const char *path = luaL_checkstring(L, 1);
+  if (rb_lua_json_encode(L, 2) != 0)
+    return 2; /* nil, err from json.encode */
+  size_t len;
+  const char *line = lua_tolstring(L, -1, &len);
+  if (rb_sandbox_has_secret(L, line, len)) {
+    rb_error_set(&err, "SecretInJournal",
+                 "journal: refusing an entry that holds a credential secret (nothing was "
+                 "written to %s)",
+                 path);
+    snprintf(err.kind, sizeof err.kind, "safety");
+    return rb_lua_fail(L, &err);
+  }
+  if (rb_journal_append(path, line, make_dirs, NULL, &err) != 0) {
+    snprintf(err.kind, sizeof err.kind, "setup");
+    return rb_lua_fail(L, &err);
+  }
+  lua_pushboolean(L, 1);
+  return 1;
 }
 
 static int option(lua_State *L, const char *name) {
@@ -139,6 +196,8 @@ static int fix_options(lua_State *L) {
   lua_setfield(L, -2, "yes");
   lua_pushboolean(L, option(L, "dry_run"));
   lua_setfield(L, -2, "dry_run");
+  push_journal_option(L);
+  lua_setfield(L, -2, "journal");
   return 1;
 }
 
@@ -175,6 +234,7 @@ int luaopen_runbook_fix_scope(lua_State *L) {
                                    {"close_scope", fix_close_scope},
                                    {"confirm", fix_confirm},
                                    {"options", fix_options},
+                                   {"journal_append", fix_journal_append},
                                    {NULL, NULL}};
   luaL_newlib(L, funcs);
   lua_pushliteral(L, RB_ANY_REVISION);

@@ -10,10 +10,11 @@
 
 int luaopen_runbook_fix_scope(lua_State *L);
 
-/* The core options the fix path reads (main.c): --yes and --dry-run. */
+/* The core options the fix path reads (main.c): --yes, --dry-run and --journal. */
 typedef struct rb_lfix_options {
   int yes;
   int dry_run;
+  const char *journal; /* --journal FILE, or NULL for the default (journal.h) */
 } rb_lfix_options;
 /* Copies `o` into the registry; without it, both are off. */
 void rb_lfix_configure(lua_State *L, const rb_lfix_options *o);

@@ -196,6 +196,19 @@ static int json_encode(lua_State *L) {
   return 1;
 }
 
+int rb_lua_json_encode(lua_State *L, int idx) {
+  idx = lua_absindex(L, idx);
+  lua_pushcfunction(L, json_encode);
+  lua_pushvalue(L, idx);
+  lua_call(L, 1, 2);
+  if (lua_isstring(L, -2)) {
+    lua_pop(L, 1);
+    return 0;
+  }
+  lua_remove(L, -2);
+  return -1;
+}
+
 /* ---- json.array / json.object ---- */
 
 static int mark(lua_State *L, int shape) {

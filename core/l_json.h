@@ -41,6 +41,10 @@ void rb_lua_push_cjson(lua_State *L, const cJSON *item);
  * errors, and leaks nothing then. */
 cJSON *rb_lua_to_cjson(lua_State *L, int idx, rb_error *err);
 
+/* json.encode of the value at idx (compact, sorted keys): pushes the text and returns 0,
+ * or pushes the error table and returns -1. */
+int rb_lua_json_encode(lua_State *L, int idx);
+
 /* Pushes json.null; tells whether the value at idx is json.null. */
 void rb_lua_push_json_null(lua_State *L);
 int rb_lua_is_json_null(lua_State *L, int idx);

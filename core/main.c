@@ -58,6 +58,7 @@ typedef struct options {
   int nplugins, plugins_cap;
   int no_sandbox; /* --no-sandbox */
   int yes;        /* --yes: every confirmation answers yes (the client has dry_run) */
+  const char *journal; /* --journal FILE */
 #ifdef RB_TEST_HOOKS
   int core_script; /* --test-core-script: only in runbook_testhooks (hooks.cmake) */
 #endif
@@ -93,6 +94,8 @@ static const char usage[] =
     "                        terminal, /dev/tty; without one and without --yes,\n"
     "                        nothing is applied)\n"
     "  --dry-run             show what fixes would do and send no write at all\n"
+    "  --journal FILE        record every change in FILE (mode 0600), not in\n"
+    "                        $XDG_STATE_HOME/runbook/journal.jsonl\n"
     "  -h, --help            this help\n"
     "  --version             print the version\n"
     "\n"
@@ -166,6 +169,7 @@ static int parse_core_option(int argc, char **argv, int *i, options *o) {
       take_value(argc, argv, i, "--endpoint-url", &o->client.endpoint_url, &missing) ||
       take_value(argc, argv, i, "--record", &o->client.record_path, &missing) ||
       take_value(argc, argv, i, "--replay", &o->client.replay_path, &missing) ||
+      take_value(argc, argv, i, "--journal", &o->journal, &missing) ||
       take_value(argc, argv, i, "--plugins", &plugin, &missing)) {
     if (missing)
       return usage_error("missing value for option", argv[*i]);
@@ -482,7 +486,7 @@ int main(int argc, char **argv) {
     goto done;
   }
   rb_lcore_configure(L, &o.client);
-  rb_lfix_options fix = {o.yes, o.client.dry_run};
+  rb_lfix_options fix = {o.yes, o.client.dry_run, o.journal};
   rb_lfix_configure(L, &fix);
   rb_error err;
   rb_error_clear(&err);

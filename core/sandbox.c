@@ -85,6 +85,13 @@ static const char *next_secret(const secrets *s, const char *p, const char *end,
   return best;
 }
 
+int rb_sandbox_has_secret(lua_State *L, const char *s, size_t len) {
+  secrets list;
+  known_secrets(L, &list);
+  size_t n = 0;
+  return list.n && next_secret(&list, s, s + len, &n) != NULL;
+}
+
 void rb_sandbox_push_redacted(lua_State *L, const char *s, size_t len) {
   secrets list;
   known_secrets(L, &list);

@@ -24,6 +24,11 @@ void rb_sandbox_install(lua_State *L, int read_roots, int restrict_lib);
  * environment, when there is one: for the core's embedded chunks only. */
 void rb_sandbox_use_core_env(lua_State *L);
 
+/* 1 when s[0..len) contains a secret of the redaction list (the environment's secret key
+ * and session token, every credential set the client resolved): for refusing to store
+ * it (the journal, l_fix.c). */
+int rb_sandbox_has_secret(lua_State *L, const char *s, size_t len);
+
 /* Pops the value on top of the stack and makes it the module `name` for the core
  * environment's require only: it is never put in package.preload or package.loaded, so
  * plugin code cannot require it (with --no-sandbox, debug.getregistry reaches it, as it

@@ -291,9 +291,17 @@ function fix_scope.close_scope(scope_id) end
 ---@return "yes"|"no"|"all"|"quit"|"no-terminal"
 function fix_scope.confirm(text, choices) end
 
----The core options of the fix path.
----@return {yes: boolean, dry_run: boolean}
+---The core options of the fix path (journal: the --journal FILE, or nil for the default).
+---@return {yes: boolean, dry_run: boolean, journal: string?}
 function fix_scope.options() end
+
+---Appends json.encode(entry) as one fsync'd line to the journal (mode 0600; path nil: the
+---run's journal). Refused, with nothing written, when the entry holds a credential secret.
+---@param path string?
+---@param entry table
+---@return true? ok
+---@return runbook.Error? err
+function fix_scope.journal_append(path, entry) end
 
 -- runbook.report ----------------------------------------------------------------------------
 
