@@ -4,7 +4,7 @@ return {
   steps = { "memory_floor" },
   world = {
     description = "one small function, one at the floor",
-    credentials = { { access_key_id = "AKIAIOSFODNN7EXAMPLE",
+    credentials = { { access_key_id = "AKIDTUTORIALEXAMPLE1",
                       secret_access_key = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY" } },
     lambda = { functions = {
       ["tiny-fn"] = { configuration = { MemorySize = 128 } },
