@@ -11,3 +11,5 @@ file(GLOB RB_C_FILES CONFIGURE_DEPENDS
 add_test(NAME c_format
          COMMAND ${RB_CLANG_FORMAT} --dry-run --Werror ${RB_C_FILES}
          WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
+add_test(NAME no_real_looking_key_ids
+         COMMAND bash ${CMAKE_SOURCE_DIR}/tests/tools/no_key_ids.sh)
