@@ -19,6 +19,7 @@
 -- need it. Reads no AWS. Exit 0; 2 on a usage error or an unknown step; 3 when the
 -- runbook or a step does not load.
 local argv = require("triage.argv")
+local arn = require("lib.arn")
 local catalog = require("triage.catalog")
 local core = require("runbook.core")
 local iam_actions = require("lib.iam_actions")
@@ -211,7 +212,10 @@ function M.main(...)
     steps[#steps + 1] = { id = id, step = e.step }
   end
   local needs, undeclared = M.needs(steps, opts.fix)
-  local policy, who, skipped = iam_actions.policy(needs)
+  -- Resource ARNs follow the configured region's partition (aws-cn, aws-us-gov); "aws"
+  -- when no region is configured.
+  local region = core.region()
+  local policy, who, skipped = iam_actions.policy(needs, nil, arn.partition_of(region))
   io.stdout:write(assert(json.encode(policy, { pretty = true })), "\n")
   if opts.format == "text" then
     io.stderr:write(M.comments(policy, who, skipped))

@@ -23,6 +23,9 @@
 -- read resources they only discover at run time (the role, its policies, the subnets of
 -- the function's VPC), and most of the read actions (ec2 Describe*, GetAccountSettings,
 -- GetMetricStatistics, ListEventSourceMappings) support no resource-level scoping at all.
+local arn = require("lib.arn")
+local sorted = require("lib.text").sorted_keys
+
 local M = {}
 
 --- runbook.aws service name -> IAM service prefix, where they differ.
@@ -88,17 +91,20 @@ local function model_info(service, operation)
   return ok and type(info) == "table" and info or nil
 end
 
--- API Gateway: the model's URI -> the resource ARN of the request ("*" for every {param}).
-local function apigateway_resource(uri)
+-- API Gateway: the model's URI -> the resource ARN of the request in `partition` ("*" for
+-- every {param}).
+local function apigateway_resource(uri, partition)
   if type(uri) ~= "string" or uri == "" then return "*" end
   local path = uri:gsub("%?.*$", ""):gsub("{[^}]*}", "*"):gsub("^/v2/", "/")
-  return "arn:aws:apigateway:*::" .. path
+  return arn.build{ partition = partition or "aws", service = "apigateway", region = "*",
+                    account = "", resource = path }
 end
 
 --- The IAM action of one call, and the resource to grant it on: action, resource | nil,
 --- why (an operation that needs no permission). `lookup(service, operation)` gives the
---- model's { method, uri } (default: runbook.core's operation()).
-function M.action(service, operation, lookup)
+--- model's { method, uri } (default: runbook.core's operation()); `partition` (default
+--- "aws") is the one resource ARNs are in.
+function M.action(service, operation, lookup, partition)
   if type(service) ~= "string" or type(operation) ~= "string" then return nil, "no operation" end
   local why = M.NO_PERMISSION[service .. " " .. operation]
   if why then return nil, why end
@@ -112,17 +118,9 @@ function M.action(service, operation, lookup)
       method = verbs[operation:match("^(%u%l+)")] or "GET"
     end
     return "apigateway:" .. method:upper(),
-      apigateway_resource(type(info) == "table" and info.uri or nil)
+      apigateway_resource(type(info) == "table" and info.uri or nil, partition)
   end
   return (M.PREFIX[service] or service) .. ":" .. operation, "*"
-end
-
--- {a=true,...} -> sorted list
-local function sorted(set)
-  local out = {}
-  for k in pairs(set) do out[#out + 1] = k end
-  table.sort(out)
-  return out
 end
 
 --- The policy for a list of needs, each { op = "service Operation", by = {ids...},
@@ -130,14 +128,14 @@ end
 --- and, when any need is a write, a "Fix" statement, each with sorted actions on "*",
 --- then one statement per API Gateway method with the resources it is called on. `who`
 --- maps each action to the sorted names (step ids) that need it; `skipped` lists the
---- operations that need no permission, { op, why, by }.
-function M.policy(needs, lookup)
+--- operations that need no permission, { op, why, by }. `partition` as for action().
+function M.policy(needs, lookup, partition)
   local groups, who, skipped, seen_skip = {}, {}, {}, {}
   for _, need in ipairs(needs) do
     local service, operation = M.split(need.op)
     if not service then error(("not an operation '%s': write \"service Operation\"")
       :format(tostring(need.op)), 2) end
-    local action, resource = M.action(service, operation, lookup)
+    local action, resource = M.action(service, operation, lookup, partition)
     if not action then
       if not seen_skip[need.op] then
         seen_skip[need.op] = { op = need.op, why = resource, by = {} }
@@ -182,8 +180,8 @@ end
 
 --- Whether `policy` allows the call: an Allow statement with an action equal to the
 --- call's (or a `prefix:*`), on "*" or on the call's own resource. For tests and checks.
-function M.covers(policy, service, operation, lookup)
-  local action, resource = M.action(service, operation, lookup)
+function M.covers(policy, service, operation, lookup, partition)
+  local action, resource = M.action(service, operation, lookup, partition)
   if not action then return true end
   local prefix = action:match("^([^:]+):")
   for _, s in ipairs(policy.Statement or {}) do

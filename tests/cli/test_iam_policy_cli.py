@@ -129,6 +129,18 @@ class IamPolicyTest(IamPolicyCase):
         self.assertIn('ec2:DescribeSubnets', actions)
         self.assertNotIn('cloudwatch:GetMetricStatistics', actions)
 
+    def test_api_gateway_resources_are_in_the_configured_regions_partition(self):
+        def apigw_resources(env):
+            policy = self.policy('--steps', 'forbidden', env=env)
+            return [r for s in policy['Statement'] if s['Sid'].startswith('ApiGateway')
+                    for r in (s['Resource'] if isinstance(s['Resource'], list)
+                              else [s['Resource']])]
+        china = apigw_resources(dict(base_env(), AWS_REGION='cn-north-1'))
+        self.assertTrue(china)
+        self.assertTrue(all(r.startswith('arn:aws-cn:apigateway:') for r in china), china)
+        default = apigw_resources(base_env())
+        self.assertTrue(all(r.startswith('arn:aws:apigateway:') for r in default), default)
+
     def test_a_team_runbook_and_its_own_step(self):
         self.write(os.path.join('team', 'steps', 'team-dlq.lua'),
                    'local step = require("triage.step")\n'

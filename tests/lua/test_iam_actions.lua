@@ -36,6 +36,16 @@ t.test("service_names_that_differ_from_their_iam_prefix", function()
     "servicequotas:RequestServiceQuotaIncrease")
 end)
 
+t.test("api_gateway_resources_follow_the_partition", function()
+  t.eq(select(2, iam_actions.action("apigateway", "GetRestApis", lookup, "aws-cn")),
+    "arn:aws-cn:apigateway:*::/restapis")
+  local policy = iam_actions.policy({ { op = "apigatewayv2 GetRoutes", by = { "x" } } }, lookup,
+    "aws-us-gov")
+  t.eq(policy.Statement[1].Resource, "arn:aws-us-gov:apigateway:*::/apis/*/routes")
+  t.ok(iam_actions.covers(policy, "apigatewayv2", "GetRoutes", lookup, "aws-us-gov"))
+  t.ok(not iam_actions.covers(policy, "apigatewayv2", "GetRoutes", lookup, "aws"))
+end)
+
 t.test("api_gateway_is_the_http_method_on_the_request_path", function()
   local action, resource = iam_actions.action("apigateway", "GetRestApis", lookup)
   t.eq(action, "apigateway:GET")
