@@ -11,6 +11,7 @@ local argv = require("triage.argv")
 local catalog = require("triage.catalog")
 local json = require("runbook.json")
 local selection = require("triage.select")
+local text = require("lib.text")
 
 local M = {}
 
@@ -75,7 +76,7 @@ function M.render_text(docs)
   for _, d in ipairs(docs) do
     if d.wins then steps = steps + 1 else overridden = overridden + 1 end
   end
-  out[#out + 1] = ("%d step%s%s\n"):format(steps, steps == 1 and "" or "s",
+  out[#out + 1] = ("%s%s\n"):format(text.plural(steps, "step"),
     overridden > 0 and (", %d overridden"):format(overridden) or "")
   return table.concat(out)
 end

@@ -8,6 +8,7 @@ local core = require("runbook.core")
 local finding = require("triage.finding")
 local json = require("runbook.json")
 local term = require("runbook.report")
+local text = require("lib.text")
 local time = require("lib.time")
 
 local M = {}
@@ -73,7 +74,7 @@ end
 -- The summary, and what it leaves out: steps that could not run ("1 step could not run:
 -- Throttling"), so "no problems found" is never said of a triage that did not finish.
 local function headline(steps)
-  local text = summary(steps)
+  local said = summary(steps)
   local broken = {}
   for _, s in ipairs(steps) do
     for _, f in ipairs(s.findings) do
@@ -83,13 +84,13 @@ local function headline(steps)
       end
     end
   end
-  if #broken == 0 then return text end
-  local note = ("%d step%s could not run: %s"):format(#broken, #broken == 1 and "" or "s",
+  if #broken == 0 then return said end
+  local note = ("%s could not run: %s"):format(text.plural(#broken, "step"),
     table.concat(broken, ", "))
-  if text == "no problems found" then
+  if said == "no problems found" then
     return "no problems found by the steps that ran; " .. note
   end
-  return text .. "; " .. note
+  return said .. "; " .. note
 end
 
 --- The report document for a finished run (items from the engine, each with a record).
@@ -222,9 +223,9 @@ local function window_label(doc)
 end
 
 local function painter(enabled)
-  return function(level, text)
-    if not enabled then return text end
-    return ("\27[%sm%s\27[0m"):format(COLOR[level], text)
+  return function(level, words)
+    if not enabled then return words end
+    return ("\27[%sm%s\27[0m"):format(COLOR[level], words)
   end
 end
 
