@@ -20,6 +20,8 @@
 -- registered by name (the domain library registers the built-in ones in evidence/init.lua;
 -- a team adds its own with provide()). A name "family:param" (metric:Duration:p99) calls
 -- the family's provider with "Duration:p99".
+local runbook = require("runbook")
+
 local M = {}
 
 local providers = {}
@@ -135,7 +137,6 @@ end
 
 --- Gathers every need at once; returns when all are in. needs: list of names ("?x" allowed).
 function M.prefetch(ev, needs)
-  local runbook = require("runbook")
   local fns = {}
   for _, need in ipairs(needs) do
     local name = M.parse_need(need)
