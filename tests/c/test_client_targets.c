@@ -13,7 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "client.h"
+#include "replay_fixture.h"
 
 #define ROLE "arn:aws:iam::123456789012:role/ro"
 
@@ -48,14 +48,6 @@ typedef struct result {
   int done;
 } result;
 
-static const char *no_env(void *ud, const char *name) {
-  (void)ud;
-  if (strcmp(name, "AWS_CONFIG_FILE") == 0 ||
-      strcmp(name, "AWS_SHARED_CREDENTIALS_FILE") == 0)
-    return "/nonexistent/runbook-test";
-  return NULL;
-}
-
 static void on_done(void *ud, cJSON *res, const rb_error *err) {
   result *r = ud;
   r->done = 1;
@@ -81,17 +73,8 @@ typedef struct fixture {
 static int setup(void **state) {
   fixture *f = calloc(1, sizeof *f);
   snprintf(f->path, sizeof f->path, "/tmp/rb-targets-XXXXXX");
-  int fd = mkstemp(f->path);
-  assert_true(fd >= 0);
-  assert_int_equal(write(fd, recording, strlen(recording)), (ssize_t)strlen(recording));
-  close(fd);
-  rb_client_config cfg = {0};
-  cfg.replay_path = f->path;
-  cfg.getenv = no_env;
-  rb_error err = {0};
-  f->c = rb_client_new(&cfg, &err);
-  if (!f->c)
-    fail_msg("%s: %s", err.code, err.message);
+  replay_write(f->path, recording);
+  f->c = replay_client(f->path, 0);
   *state = f;
   return 0;
 }

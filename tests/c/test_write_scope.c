@@ -13,7 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "client.h"
+#include "replay_fixture.h"
 
 static const char recording[] =
     "{\"format\": \"runbook-recording\", \"version\": 1, \"run_time\": 1795744800,\n"
@@ -31,14 +31,6 @@ static const char recording[] =
     "\"{}\"}}\n"
     "]}\n";
 
-static const char *no_env(void *ud, const char *name) {
-  (void)ud;
-  if (strcmp(name, "AWS_CONFIG_FILE") == 0 ||
-      strcmp(name, "AWS_SHARED_CREDENTIALS_FILE") == 0)
-    return "/nonexistent/runbook-test";
-  return NULL;
-}
-
 static void on_done(void *ud, cJSON *res, const rb_error *err) {
   int *done = ud;
   *done = err ? -1 : 1;
@@ -51,26 +43,11 @@ typedef struct fixture {
   int done;
 } fixture;
 
-static rb_client *open_client(fixture *f, int dry_run) {
-  rb_client_config cfg = {0};
-  cfg.replay_path = f->path;
-  cfg.getenv = no_env;
-  cfg.dry_run = dry_run;
-  rb_error err = {0};
-  rb_client *c = rb_client_new(&cfg, &err);
-  if (!c)
-    fail_msg("%s: %s", err.code, err.message);
-  return c;
-}
-
 static int setup(void **state) {
   fixture *f = calloc(1, sizeof *f);
   snprintf(f->path, sizeof f->path, "/tmp/rb-scope-XXXXXX");
-  int fd = mkstemp(f->path);
-  assert_true(fd >= 0);
-  assert_int_equal(write(fd, recording, strlen(recording)), (ssize_t)strlen(recording));
-  close(fd);
-  f->c = open_client(f, 0);
+  replay_write(f->path, recording);
+  f->c = replay_client(f->path, 0);
   *state = f;
   return 0;
 }
@@ -267,7 +244,7 @@ static void test_bad_approvals(void **state) {
 static void test_dry_run_refuses_approved_calls(void **state) {
   fixture *f = *state;
   rb_client_free(f->c);
-  f->c = open_client(f, 1);
+  f->c = replay_client(f->path, 1);
   rb_error err;
   int id = approve(f, "UpdateFunctionConfiguration",
                    "{\"FunctionName\":\"f\",\"Timeout\":60}", &err);
