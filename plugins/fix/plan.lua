@@ -9,12 +9,14 @@
 -- shows a command its plan would not send. See docs/fix-plans.md.
 local json = require("runbook.json")
 local model = require("fix.model")
+local policy = require("lib.policy")
 local render = require("fix.render")
 
 local M = {}
 
 local VERIFY_OPS = { ["=="] = true, ["~="] = true, ["<"] = true, ["<="] = true, [">"] = true,
-                     [">="] = true, contains = true, present = true, absent = true }
+                     [">="] = true, contains = true, present = true, absent = true,
+                     allows = true }
 M.VERIFY_OPS = VERIFY_OPS
 
 --- A marker for field `field` of the output of plan step `i` (an earlier step): the
@@ -217,11 +219,15 @@ local function check_verify(verify, n)
       if err then return err end
       if type(v.path) ~= "string" or v.path == "" then return role .. " needs a `path` in the reply" end
       if not VERIFY_OPS[v.op] then
-        return ("%s: op must be one of ==, ~=, <, <=, >, >=, contains, present, absent, not %s")
-          :format(role, show(v.op))
+        return ("%s: op must be one of ==, ~=, <, <=, >, >=, contains, present, absent, "
+          .. "allows, not %s"):format(role, show(v.op))
       end
       if v.value == nil and v.op ~= "present" and v.op ~= "absent" then
         return role .. " needs a `value` to compare with"
+      end
+      if v.op == "allows" and (type(v.value) ~= "table" or type(v.value.action) ~= "string") then
+        return role .. ": op allows needs a value { action = ..., resource = ..., principal = "
+          .. "..., source_arn = ... } (action required)"
       end
     elseif type(v.step) ~= "string" then
       return role .. " needs either a `read` (call, path, op, value) or a `step` id to re-run"
@@ -258,17 +264,35 @@ function M.validate(p, verify)
   return true
 end
 
--- The value at a dotted path ("TracingConfig.Mode", "Layers.1.Arn") of a reply.
-local function at_path(reply, path)
-  local v = reply
-  for part in tostring(path):gmatch("[^.]+") do
-    if type(v) ~= "table" then return nil end
-    local key = math.tointeger(tonumber(part))
-    local x = v[part]
-    if x == nil and key then x = v[key] end
-    v = x
+-- The value at parts[i..] of v; a part "Name[]" maps the rest of the path over the list
+-- v.Name ("AttachedPolicies[].PolicyArn" -> every attached policy's ARN).
+local function walk(v, parts, i)
+  local part = parts[i]
+  if part == nil then return v end
+  if type(v) ~= "table" then return nil end
+  local name = part:match("^(.*)%[%]$")
+  if name then
+    local list = name == "" and v or v[name]
+    if type(list) ~= "table" or list == json.null then return nil end
+    local out = {}
+    for _, x in ipairs(list) do
+      local r = walk(x, parts, i + 1)
+      if r ~= nil then out[#out + 1] = r end
+    end
+    return out
   end
-  return v
+  local key = math.tointeger(tonumber(part))
+  local x = v[part]
+  if x == nil and key then x = v[key] end
+  return walk(x, parts, i + 1)
+end
+
+-- The value at a dotted path ("TracingConfig.Mode", "Layers.1.Arn",
+-- "AttachedPolicies[].PolicyArn") of a reply.
+local function at_path(reply, path)
+  local parts = {}
+  for part in tostring(path):gmatch("[^.]+") do parts[#parts + 1] = part end
+  return walk(reply, parts, 1)
 end
 M.at_path = at_path
 
@@ -300,11 +324,75 @@ local COMPARE = {
   [">="] = function(a, b) return a >= b end,
 }
 
+-- Whether statement `s` names `principal` (a service or an account ARN) or everyone.
+local function names_principal(s, principal)
+  local p = s.principal
+  if p == "*" then return true end
+  if type(p) ~= "table" then return false end
+  for _, key in ipairs({ "Service", "AWS" }) do
+    for _, x in ipairs(policy.list(p[key]) or {}) do
+      if x == "*" or x == principal then return true end
+    end
+  end
+  return false
+end
+
+-- Whether a resource-policy statement's aws:SourceArn condition admits `source` (no such
+-- condition admits every source).
+local function admits_source(s, source)
+  if source == nil then return true end
+  local values = policy.condition_values(s, "aws:SourceArn")
+  if values == nil then return true end
+  for _, c in ipairs(values) do
+    local exact = c.op == "ArnEquals" or c.op == "StringEquals"
+    if (exact and c.value == source) or (not exact and policy.wildcard_match(c.value, source)) then
+      return true
+    end
+  end
+  return false
+end
+
+-- op "allows": the policy document at the path (JSON text, URL-encoded or not, or a
+-- table) allows want.action on want.resource. With want.principal it is a resource policy
+-- (Lambda GetPolicy): an Allow must name that principal and admit want.source_arn, and no
+-- Deny may match; otherwise an identity policy, evaluated as IAM does (lib.policy), whose
+-- Allow must hold without conditions.
+local function allows(doc, want)
+  local parsed = policy.parse_document(doc)
+  if type(parsed) ~= "table" then return false end
+  if want.principal == nil then
+    local v = policy.evaluate({ { name = "policy", document = parsed } }, want.action, want.resource)
+    return v.decision == "allow" and not v.conditional
+  end
+  local allowed = false
+  for _, s in ipairs(policy.statements(parsed)) do
+    if names_principal(s, want.principal) and policy.action_matches(s, want.action)
+        and (want.resource == nil or policy.resource_matches(s, want.resource))
+        and admits_source(s, want.source_arn) then
+      if s.effect == "Deny" then return false end
+      if s.effect == "Allow" then allowed = true end
+    end
+  end
+  return allowed
+end
+
+local function allows_text(want)
+  local out = { want.action }
+  if want.resource then out[#out + 1] = "on " .. want.resource end
+  if want.principal then out[#out + 1] = "for " .. want.principal end
+  if want.source_arn then out[#out + 1] = "from " .. want.source_arn end
+  return table.concat(out, " ")
+end
+
 --- Evaluates a verify entry that has a `read` against that read's fresh `reply`: true, or
 --- false and what was seen ("Timeout is 3, wanted >= 6").
 function M.evaluate(check, reply)
   local v = at_path(reply, check.path)
   if v == json.null then v = nil end
+  if check.op == "allows" then
+    if allows(v, check.value) then return true end
+    return false, ("%s does not allow %s"):format(check.path, allows_text(check.value))
+  end
   local ok
   if check.op == "present" then ok = v ~= nil
   elseif check.op == "absent" then ok = v == nil
@@ -397,6 +485,9 @@ end
 function M.normalize(fix, level)
   level = (level or 1) + 1
   if type(fix) ~= "table" then error("fix must be a table", level) end
+  if fix.manual ~= nil and (type(fix.manual) ~= "string" or fix.manual == "") then
+    error("fix.manual must be one line saying why the fix is not applied automatically", level)
+  end
   local commands = {}
   local given = fix.commands
   if type(given) == "string" then given = { given } end
@@ -407,7 +498,7 @@ function M.normalize(fix, level)
       if err then error("fix " .. err, level) end
     end
     return { explain = fix.explain, commands = commands, changes = fix.changes,
-             verify = fix.verify and jsonable(fix.verify) }
+             manual = fix.manual, verify = fix.verify and jsonable(fix.verify) }
   end
   local ok, err = M.validate(fix.plan, fix.verify)
   if not ok then error("fix " .. err, level) end
@@ -427,7 +518,7 @@ function M.normalize(fix, level)
     verify = json.array(verify)
   end
   return { explain = fix.explain, commands = commands, changes = fix.changes,
-           plan = plan, verify = verify }
+           manual = fix.manual, plan = plan, verify = verify }
 end
 
 return M

@@ -148,15 +148,32 @@ function checks.unique_sid(p, base)
   return policy.unique_name(base, taken)
 end
 
---- The grant that lets API Gateway invoke from the missing routes: narrowed to the route
---- when only one is missing, else the whole API (AddPermission's parameters).
-function checks.grant(ctx, api, p, missing, routes)
-  local first, source = missing[1], checks.source_arn(ctx, api.id, "*", "*", "*")
-  if #routes == 1 and first.path ~= nil then
-    source = checks.source_arn(ctx, api.id, "*", first.method == "ANY" and "*" or first.method,
-      first.path)
-  elseif #routes == 1 then
-    source = checks.source_arn(ctx, api.id, "*/" .. first.route)
+-- The one value every item shares, or nil.
+local function common(items, key)
+  local v = items[1] and items[1][key]
+  for _, x in ipairs(items) do if x[key] ~= v then return nil end end
+  return v
+end
+
+--- The grant that lets API Gateway invoke from the missing routes (AddPermission's
+--- parameters): the narrowest one SourceArn that covers every missing invocation. The
+--- stage is always "*" (as the console grants: a new stage or the console's test
+--- invocations keep working); the method and path are the routes' own when they all share
+--- them ("ANY" -> "*"); routes without a method and path ($default) are API_ID/*/KEY; a
+--- mix that has one of those is the whole API, API_ID/* (an IAM "*" spans slashes).
+function checks.grant(ctx, api, p, missing)
+  local method, path = common(missing, "method"), common(missing, "path")
+  local source
+  if path ~= nil then
+    source = checks.source_arn(ctx, api.id, "*", (method == nil or method == "ANY") and "*" or method,
+      path)
+  elseif common(missing, "route") and missing[1].path == nil then
+    source = checks.source_arn(ctx, api.id, "*/" .. missing[1].route)
+  else
+    local all_paths = true
+    for _, m in ipairs(missing) do if m.path == nil then all_paths = false end end
+    source = all_paths and checks.source_arn(ctx, api.id, "*", method or "*", "*")
+      or checks.source_arn(ctx, api.id, "*")
   end
   return { StatementId = checks.unique_sid(p, "apigateway-" .. api.id), Action = INVOKE,
            Principal = APIGW, SourceArn = source }
@@ -196,7 +213,7 @@ function checks.api_may_invoke(ctx, ev, api)
     if principal_is(s.principal, APIGW) then grants[#grants + 1] = s end
   end
   return { api = api, qualifier = qualifier, policy = p, grants = grants, missing = missing,
-           routes = routes, deny = deny, grant = checks.grant(ctx, api, p, missing, routes) }
+           routes = routes, deny = deny, grant = checks.grant(ctx, api, p, missing) }
 end
 
 --- The REST stages' execution-log lines proving the failure, when a stage logs.

@@ -4,7 +4,9 @@
 -- "where is the time spent", step 4 "increase the timeout, under 29 s behind API
 -- Gateway"). The checks, in the guide's order, over the REPORT lines and log events, the
 -- Duration p99 (the second witness, the only one without a log group) and the APIs in front:
---   1. out of memory ("signal: killed" at Max Memory Used = Memory Size): fail, more memory;
+--   1. out of memory ("signal: killed" at Max Memory Used = Memory Size, Runtime.OutOfMemory,
+--      MemoryError, "JavaScript heap out of memory"...): fail, more memory; without one but
+--      with Max Memory Used near Memory Size (near_memory): warn, the same fix;
 --   2. timed out ("Task timed out", REPORT Status: timeout): fail, a timeout from p99 with
 --      headroom (at least doubled), capped at the API's or Lambda's 900 s (steps/timeout/fix);
 --   3. close (no timeouts, p99 near the timeout): warn, the same fix;
@@ -19,6 +21,7 @@ local logs = require("evidence.logs")
 local metrics = require("evidence.metrics")
 local stats = require("lib.stats")
 local step = require("triage.step")
+local text = require("lib.text")
 local data = require("triage.evidence").data
 
 local P99 = "metric:Duration:p99"
@@ -36,10 +39,13 @@ local M = step.define{
     margin = { default = 0.8, help = "p99 at this share of the timeout is too close" },
     headroom = { default = 1.5, help = "a new timeout is p99 times this" },
     growth = { default = 2, help = "after timeouts, at least this multiple of the current timeout" },
-    api_ceiling_s = { default = 29, help = "API Gateway's timeout when the integration sets none" },
+    api_ceiling_s = { default = 29, help = "a REST API's timeout when the integration sets none" },
+    http_ceiling_s = { default = 30, help = "an HTTP API's timeout when the integration sets none" },
     max_timeout_s = { default = 900, help = "Lambda's maximum timeout" },
     low_memory_mb = { default = 512, help = "below this, a new timeout comes with more memory" },
     memory_growth = { default = 2, help = "out of memory: multiply the memory by this" },
+    near_memory = { default = 0.9, help = "Max Memory Used at this share of Memory Size is too close" },
+    memory_share = { default = 0.7, help = "a new memory size puts the peak at most at this share" },
     disagree = { default = 0.25, help = "REPORT lines and Duration metric disagree beyond this share" },
     max_examples = { default = 3, help = "log lines quoted per finding" },
   },
@@ -49,6 +55,7 @@ local M = step.define{
     if err then return ctx:error_from(err) end
     local w = checks.window(ctx, ev)
     local oom = checks.out_of_memory(ctx, ev, w)
+    if not oom then checks.memory_near_limit(ctx, ev, w) end
     local timed_out = checks.timed_out(ctx, ev, w)
     local close = checks.close(ctx, ev, w, oom or timed_out)
     checks.api_ceiling(ctx, ev, w)
@@ -87,7 +94,8 @@ local function front_door(ctx, ev)
   end
   local ceiling
   for _, f in ipairs(fronts) do
-    local s = f.timeout_ms and math.floor(f.timeout_ms / 1000) or ctx.args.api_ceiling_s
+    local default = f.kind == "HTTP" and ctx.args.http_ceiling_s or ctx.args.api_ceiling_s
+    local s = f.timeout_ms and math.floor(f.timeout_ms / 1000) or default
     ceiling = math.min(ceiling or s, s)
   end
   return { fronts = fronts, ceiling_s = ceiling }
@@ -126,12 +134,21 @@ function checks.window(ctx, ev)
   }
 end
 
---- 1. Killed runtimes: "signal: killed" / Runtime.OutOfMemory at the memory limit.
+-- What the runtimes print when they run out of memory. "signal: killed" alone may be
+-- another kill, so it counts only with a REPORT line at the limit; the others say it.
+local KILLED = "signal: killed"
+local OUT_OF_MEMORY = { "Runtime.OutOfMemory", "MemoryError", "JavaScript heap out of memory",
+                        "java.lang.OutOfMemoryError", "fatal error: runtime: out of memory" }
+
+--- 1. Out of memory: "signal: killed" with Max Memory Used at Memory Size, or a runtime's
+--- own out-of-memory error (Runtime.OutOfMemory, MemoryError, JavaScript heap...).
 function checks.out_of_memory(ctx, ev, w)
-  local killed, lines = {}, {}
+  local killed, lines, explicit = {}, {}, 0
   for _, e in ipairs(w.events) do
-    if e.message:find("signal: killed", 1, true) then
+    local said = text.contains_any(e.message, OUT_OF_MEMORY)
+    if said or e.message:find(KILLED, 1, true) then
       lines[#lines + 1] = e
+      if said then explicit = explicit + 1 end
       local id = logs.request_id(e.message)
       if id then killed[id] = e end
     end
@@ -144,10 +161,29 @@ function checks.out_of_memory(ctx, ev, w)
       oom[#oom + 1] = r
     end
   end
-  if #oom == 0 then return false end
-  local target = math.min(fix.MAX_MEMORY_MB, oom[1].memory_mb * ctx.args.memory_growth)
-  local plan, verify = fix.plan(ctx, ev, { MemorySize = target })
+  if #oom == 0 and explicit == 0 then return false end
+  local mem = w.cfg.MemorySize or 128
+  local target = fix.memory_target(ctx, mem, mem, true)
+  local plan, verify
+  if target > mem then plan, verify = fix.plan(ctx, ev, { MemorySize = target }) end
   findings.out_of_memory(ctx, w, oom, lines, { plan = plan, verify = verify, target = target })
+  return true
+end
+
+--- 1b. No out-of-memory error, but the peak Max Memory Used of the invocations at the
+--- current Memory Size is at `near_memory` of it: the next larger input fails.
+function checks.memory_near_limit(ctx, ev, w)
+  local mem, peaks = w.cfg.MemorySize or 128, {}
+  for _, r in ipairs(w.reports) do
+    if r.max_memory_mb and r.memory_mb == mem then peaks[#peaks + 1] = r.max_memory_mb end
+  end
+  if #peaks == 0 then return false end
+  local s = stats.summary(peaks)
+  if s.max < ctx.args.near_memory * mem then return false end
+  local target = fix.memory_target(ctx, mem, s.max, false)
+  local plan, verify
+  if target > mem then plan, verify = fix.plan(ctx, ev, { MemorySize = target }) end
+  findings.memory_near_limit(ctx, w, s, { plan = plan, verify = verify, target = target })
   return true
 end
 

@@ -55,7 +55,8 @@ local function normalize_fix(fix, level)
     out.commands = list(out.commands)
     return out
   end
-  return { explain = str(fix.explain), commands = list(fix.commands), changes = str(fix.changes) }
+  return { explain = str(fix.explain), commands = list(fix.commands), changes = str(fix.changes),
+           manual = str(fix.manual) }
 end
 
 --- Checks a finding and gives it one shape; a misuse raises at `level` (default: the

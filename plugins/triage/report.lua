@@ -44,6 +44,8 @@ local function finding_doc(f)
     -- additions of the fix-plan era (docs/fix-plans.md): absent for advice-only fixes
     if f.fix.plan then fix.plan = f.fix.plan end
     if f.fix.verify then fix.verify = f.fix.verify end
+    if f.fix.manual then fix.manual = f.fix.manual end
+    if f.fix.outcome then fix.outcome = f.fix.outcome end -- after --fix (docs/remediation.md)
   end
   local data = f.data or json.object({})
   local ok, problem = json.encode(data)

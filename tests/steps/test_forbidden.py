@@ -67,7 +67,22 @@ class ForbiddenTest(StepCase):
         self.assertEqual(step['undo'], {'service': 'lambda', 'operation': 'RemovePermission',
                                         'params': {'FunctionName': 'checkout-fn',
                                                    'StatementId': 'apigateway-w4x9k2m7pq'}})
-        self.assertEqual(f['fix']['verify'][0]['step'], 'forbidden')
+        self.assertEqual(step['before'], {'Statement': None})
+        self.assertEqual(step['after'], {'Statement': {
+            'StatementId': 'apigateway-w4x9k2m7pq', 'Action': 'lambda:InvokeFunction',
+            'Principal': 'apigateway.amazonaws.com',
+            'SourceArn': 'arn:aws:execute-api:us-east-1:123456789012:w4x9k2m7pq/*/POST/checkout'}})
+        self.assertEqual(step['read'], {'service': 'lambda', 'operation': 'GetPolicy',
+                                        'params': {'FunctionName': 'checkout-fn'}})
+        # a fresh GetPolicy must let API Gateway in as it invokes, then the step re-run clears
+        check, rerun = f['fix']['verify']
+        self.assertEqual(check['read'], step['read'])
+        self.assertEqual((check['path'], check['op']), ('Policy', 'allows'))
+        self.assertEqual(check['value'], {
+            'action': 'lambda:InvokeFunction', 'principal': 'apigateway.amazonaws.com',
+            'source_arn': 'arn:aws:execute-api:us-east-1:123456789012:w4x9k2m7pq/prod/POST/checkout'})
+        self.assertEqual(rerun['step'], 'forbidden')
+        self.assertNotIn('manual', f['fix'])
         self.assertEqual(f['confidence'], 'high')
         self.assertEqual(f['data']['source_arn'],
                          'arn:aws:execute-api:us-east-1:123456789012:w4x9k2m7pq/*/POST/checkout')
@@ -102,6 +117,11 @@ class ForbiddenTest(StepCase):
                      'aws lambda add-permission --function-name checkout-fn --statement-id '
                      'FunctionURLAllowInvokeAction --action lambda:InvokeFunction --principal "*" '
                      '--invoked-via-function-url')
+        # the plan alone would leave the second grant out: shown, never applied
+        self.assertIn('--invoked-via-function-url', f['fix']['manual'])
+        check = f['fix']['verify'][0]
+        self.assertEqual((check['path'], check['op'], check['value']),
+                         ('Policy', 'allows', {'action': 'lambda:InvokeFunctionUrl', 'principal': '*'}))
 
     def test_forbidden_function_url_with_aws_iam_auth_is_information(self):
         world = load_world()
@@ -146,6 +166,37 @@ class ForbiddenTest(StepCase):
         self.assertEqual(f['fix']['plan'][0]['params']['SourceArn'],
                          'arn:aws:execute-api:us-east-1:123456789012:w4x9k2m7pq/*/*/checkout')
         self.assertFalse([x for x in findings if 'm3n4b5v6c7' in x['title']], findings)
+
+    def test_forbidden_grants_the_narrowest_arn_covering_several_missing_routes(self):
+        world = load_world()
+        api = world['apigateway']['rest_apis']['w4x9k2m7pq']
+        post = api['resources']['f5g6h7']['methods']['POST']
+        api['resources']['f5g6h7']['methods']['PUT'] = copy.deepcopy(post)
+        with fake_aws(self.world_file(world)) as fake:
+            _, findings = self.triage(fake, 'checkout-fn')
+        f = self.only(findings, 'fail', 'w4x9k2m7pq')
+        self.assertIn('2 routes without permission', f['title'])
+        add, = f['fix']['plan']
+        # POST and PUT on one path: every method of that path, not the whole API
+        self.assertEqual(add['params']['SourceArn'],
+                         'arn:aws:execute-api:us-east-1:123456789012:w4x9k2m7pq/*/*/checkout')
+        arns = sorted(v['value']['source_arn'] for v in f['fix']['verify'] if 'read' in v)
+        self.assertEqual(arns, [
+            'arn:aws:execute-api:us-east-1:123456789012:w4x9k2m7pq/prod/POST/checkout',
+            'arn:aws:execute-api:us-east-1:123456789012:w4x9k2m7pq/prod/PUT/checkout'])
+
+    def test_forbidden_statement_id_never_collides_with_an_existing_sid(self):
+        world = load_world()
+        world['lambda']['functions']['checkout-fn']['policy']['Statement'].append(
+            {'Sid': 'apigateway-w4x9k2m7pq', 'Effect': 'Allow',
+             'Principal': {'Service': 'events.amazonaws.com'}, 'Action': 'lambda:InvokeFunction',
+             'Resource': 'arn:aws:lambda:us-east-1:123456789012:function:checkout-fn'})
+        with fake_aws(self.world_file(world)) as fake:
+            _, findings = self.triage(fake, 'checkout-fn')
+        f = self.only(findings, 'fail', 'w4x9k2m7pq')
+        add, = f['fix']['plan']
+        self.assertEqual(add['params']['StatementId'], 'apigateway-w4x9k2m7pq-2')
+        self.assertEqual(add['undo']['params']['StatementId'], 'apigateway-w4x9k2m7pq-2')
 
     def test_forbidden_is_ok_after_running_its_own_fix_command(self):
         if not os.access(AWS_CLI, os.X_OK):
@@ -231,6 +282,8 @@ class ForbiddenTest(StepCase):
                                                'StatementId': 'DenyShopApi'}))
         self.assertIsNone(remove.get('undo'))  # AddPermission cannot write a Deny back
         self.assertEqual(add['operation'], 'AddPermission')
+        # the removal cannot be undone and the Deny may be deliberate: shown, never applied
+        self.assertIn('cannot be undone', f['fix']['manual'])
         same_command(self, f['fix']['commands'][0],
                      'aws lambda remove-permission --function-name checkout-fn '
                      '--statement-id DenyShopApi')

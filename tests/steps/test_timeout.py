@@ -38,11 +38,25 @@ def rest_api(name, function, region='us-east-1', timeout_ms=None):
             'methods': {'GET': {'method': {}, 'integration': integration}}}}}}}
 
 
+def http_api(name, function, region='us-east-1', timeout_ms=None):
+    """An HTTP API whose GET /search route integrates the function (AWS_PROXY)."""
+    integration = {'IntegrationType': 'AWS_PROXY', 'PayloadFormatVersion': '2.0',
+                   'IntegrationUri': 'arn:aws:lambda:%s:%s:function:%s' % (region, ACCOUNT, function)}
+    if timeout_ms is not None:
+        integration['TimeoutInMillis'] = timeout_ms
+    return {'apis': {'h5t6p7a8b9': {
+        'api': {'Name': name}, 'integrations': {'int0001': integration},
+        'routes': {'rt0001': {'RouteKey': 'GET /search', 'Target': 'integrations/int0001'}},
+        'stages': {'$default': {'AutoDeploy': True, 'DeploymentId': 'dep0001'}}}}}
+
+
 def small_world(name, config, durations, timed_out=(), api=False, metric=None, logs=True,
-                timeout_ms=None):
+                timeout_ms=None, used_mb=90, lines=()):
     """A world with one function and one REPORT line per duration (ms), a minute apart;
     indexes in timed_out end with 'Task timed out'. metric: Duration metric values
-    (defaults to the durations themselves). api: a REST API integrates the function."""
+    (defaults to the durations themselves). api: a REST API integrates the function
+    ('http': an HTTP API). used_mb: Max Memory Used of every REPORT line, or a list (one
+    per duration). lines: {index: log line} written before that invocation's END."""
     timeout = config['Timeout']
     events = []
     for i, d in enumerate(durations):
@@ -53,10 +67,13 @@ def small_world(name, config, durations, timed_out=(), api=False, metric=None, l
         if i in timed_out:
             events.append({'timestamp': end, 'message': '{iso} %s Task timed out after %.2f seconds\n'
                            % (rid, timeout)})
+        if i in dict(lines):
+            events.append({'timestamp': end, 'message': dict(lines)[i] % {'rid': rid}})
+        used = used_mb[i] if isinstance(used_mb, list) else used_mb
         events.append({'timestamp': end, 'message': 'END RequestId: %s\n' % rid})
         events.append({'timestamp': end, 'message': (
             'REPORT RequestId: %s\tDuration: %.2f ms\tBilled Duration: %d ms\tMemory Size: %d MB\t'
-            'Max Memory Used: 90 MB\t%s\n') % (rid, d, int(d) + 1, config['MemorySize'],
+            'Max Memory Used: %d MB\t%s\n') % (rid, d, int(d) + 1, config['MemorySize'], used,
                                                'Status: timeout' if i in timed_out else '')})
     values = metric if metric is not None else durations
     world = {
@@ -72,7 +89,9 @@ def small_world(name, config, durations, timed_out=(), api=False, metric=None, l
     }
     if not logs:
         del world['logs']
-    if api:
+    if api == 'http':
+        world['apigatewayv2'] = http_api('search-http-api', name, timeout_ms=timeout_ms)
+    elif api:
         world['apigateway'] = rest_api('search-api', name, timeout_ms=timeout_ms)
     return world
 
@@ -205,8 +224,122 @@ class TimeoutStepTest(StepTestCase):
         self.assertEqual(f['fix']['commands'][-1],
                          'aws lambda update-function-configuration --function-name search-api '
                          '--timeout 29 --tracing-config \'{"Mode":"Active"}\'')
-        self.assertIn('API Gateway gives up at 29 s', f['fix']['explain'])
+        self.assertIn('the durations call for 40 s but API Gateway stops waiting after 29 s '
+                      'whatever the function\'s timeout, so a longer timeout cannot fix this: the '
+                      'real fix is asynchronous work (accept the request and return 202 at once, '
+                      'then process it via SQS or an asynchronous invoke', f['fix']['explain'])
         self.assertNotIn('--memory-size', f['fix']['commands'][-1])
+        update = f['fix']['plan'][-1]
+        self.assertEqual(update['before'], {'Timeout': 20, 'TracingConfig': {'Mode': 'PassThrough'}})
+        self.assertEqual(update['after'], {'Timeout': 29, 'TracingConfig': {'Mode': 'Active'}})
+        self.assertEqual(update['undo']['params'], {'FunctionName': 'search-api', 'Timeout': 20,
+                                                    'TracingConfig': {'Mode': 'PassThrough'}})
+        check = f['fix']['verify'][0]
+        self.assertEqual((check['what'], check['path'], check['op'], check['value']),
+                         ('Timeout >= 29', 'Timeout', '>=', 29))
+        self.assertEqual(check['read'], {'service': 'lambda', 'operation': 'GetFunctionConfiguration',
+                                         'params': {'FunctionName': 'search-api'}})
+
+    def test_timeout_behind_an_http_api_caps_at_its_30_second_default(self):
+        config = {'Runtime': 'python3.12', 'Timeout': 20, 'MemorySize': 1024,
+                  'TracingConfig': {'Mode': 'Active'}}
+        durations = [3100.0, 20000.0, 6100.2, 20000.0, 5200.3]
+        world = small_world('search-api', config, durations, timed_out={1, 3}, api='http')
+        r, findings = self.run_world(world, 'search-api')
+        f = self.only(findings, 'fail', '')
+        self.assertEqual(f['fix']['commands'], [
+            'aws lambda update-function-configuration --function-name search-api --timeout 30'])
+        self.assertEqual(f['fix']['plan'][0]['before'], {'Timeout': 20})
+        self.assertIn('API Gateway stops waiting after 30 s', f['fix']['explain'])
+        self.assertIn('return 202', f['fix']['explain'])
+        self.assertIn('it stops waiting after 30 s', '\n'.join(f['evidence']))
+
+    def test_timeout_under_the_api_cap_raises_from_p99_without_async_advice(self):
+        config = {'Runtime': 'python3.12', 'Timeout': 10, 'MemorySize': 1024,
+                  'TracingConfig': {'Mode': 'Active'}}
+        durations = [4000.0 + 100 * i for i in range(30)] + [9100.0, 9300.0]
+        world = small_world('search-api', config, durations, api=True)
+        r, findings = self.run_world(world, 'search-api')
+        f = self.only(findings, 'warn', '')
+        # p99 9.3 s x 1.5 headroom = 14 s, under API Gateway's 29 s
+        self.assertEqual(f['fix']['plan'][0]['params'], {'FunctionName': 'search-api', 'Timeout': 14})
+        self.assertEqual([v['what'] for v in f['fix']['verify']], ['Timeout >= 14'])
+        self.assertNotIn('202', f['fix']['explain'])
+
+    def test_timeout_never_proposes_more_than_900_seconds(self):
+        config = {'Runtime': 'python3.12', 'Timeout': 500, 'MemorySize': 2048,
+                  'TracingConfig': {'Mode': 'Active'}}
+        durations = [500000.0, 500000.0] + [60000.0] * 10
+        world = small_world('batch-fn', config, durations, timed_out={0, 1})
+        r, findings = self.run_world(world, 'batch-fn')
+        f = self.only(findings, 'fail', '')
+        self.assertEqual(f['fix']['plan'][0]['params']['Timeout'], 900)
+        self.assertEqual(f['fix']['verify'][0]['value'], 900)
+        self.assertIn("the durations call for 1000 s, past Lambda's 900 s maximum: split the work",
+                      f['fix']['explain'])
+
+    def test_timeout_runtime_out_of_memory_error_raises_memory_without_a_killed_line(self):
+        config = {'Runtime': 'python3.12', 'Timeout': 30, 'MemorySize': 512,
+                  'TracingConfig': {'Mode': 'Active'}}
+        durations = [900.0, 1200.0, 1500.0]
+        line = ('[ERROR] MemoryError\nTraceback (most recent call last):\n  File '
+                '"/var/task/app.py", line 12, in handler\n    rows = list(reader)\n')
+        world = small_world('etl-fn', config, durations, used_mb=[300, 340, 498],
+                            lines={2: '[ERROR]\t{iso}\t%(rid)s\t' + line})
+        r, findings = self.run_world(world, 'etl-fn')
+        self.assertEqual(r.code, 1)
+        f = self.only(findings, 'fail', '')
+        self.assertEqual(f['title'], 'out of memory: 1 out-of-memory error at the 512 MB limit')
+        self.assertIn('MemoryError', '\n'.join(f['evidence']))
+        fix = f['fix']
+        self.assertEqual(fix['plan'][0]['params'], {'FunctionName': 'etl-fn', 'MemorySize': 1024})
+        self.assertEqual(fix['plan'][0]['before'], {'MemorySize': 512})
+        self.assertEqual(fix['plan'][0]['after'], {'MemorySize': 1024})
+        self.assertEqual(fix['plan'][0]['undo']['params'], {'FunctionName': 'etl-fn', 'MemorySize': 512})
+        self.assertEqual(fix['plan'][0]['read']['operation'], 'GetFunctionConfiguration')
+        self.assertEqual([(v['path'], v['op'], v['value']) for v in fix['verify']],
+                         [('MemorySize', '>=', 1024)])
+        self.assertEqual(fix['changes'], 'MemorySize 512 MB -> 1024 MB')
+        self.assertIn('the real peak is unknown once it hits the limit', fix['explain'])
+        self.assertEqual(f['data']['recommended_memory_mb'], 1024)
+
+    def test_timeout_node_heap_out_of_memory_at_the_largest_size_has_no_plan(self):
+        config = {'Runtime': 'nodejs22.x', 'Timeout': 30, 'MemorySize': 10240,
+                  'TracingConfig': {'Mode': 'Active'}}
+        line = ('{iso}\t%(rid)s\tERROR\tFATAL ERROR: Reached heap limit Allocation failed - '
+                'JavaScript heap out of memory\n')
+        world = small_world('big-fn', config, [2000.0, 2500.0], used_mb=[6000, 10240],
+                            lines={1: line})
+        r, findings = self.run_world(world, 'big-fn')
+        f = self.only(findings, 'fail', '')
+        self.assertNotIn('plan', f['fix'])
+        self.assertIn("already has Lambda's largest memory, 10240 MB", f['fix']['explain'])
+        self.assertIsNone(f['data'].get('recommended_memory_mb'))
+
+    def test_timeout_warns_when_max_memory_used_is_near_the_limit(self):
+        config = {'Runtime': 'python3.12', 'Timeout': 30, 'MemorySize': 1024,
+                  'TracingConfig': {'Mode': 'Active'}}
+        used = [610, 700, 820, 905, 980, 640]
+        world = small_world('pdf-fn', config, [800.0] * len(used), used_mb=used)
+        r, findings = self.run_world(world, 'pdf-fn')
+        self.assertEqual(r.code, 0, repr(r))
+        f = self.only(findings, 'warn', '')
+        self.assertEqual(f['title'], 'memory near the limit: Max Memory Used up to 980 MB of '
+                                     '1024 MB (95.7%)')
+        fix = f['fix']
+        # 980 MB / 0.7 = 1400 MB, rounded up to a multiple of 64 MB
+        self.assertEqual(fix['commands'], [
+            'aws lambda update-function-configuration --function-name pdf-fn --memory-size 1408'])
+        step = fix['plan'][0]
+        self.assertEqual((step['before'], step['after']), ({'MemorySize': 1024}, {'MemorySize': 1408}))
+        self.assertEqual(step['undo']['params'], {'FunctionName': 'pdf-fn', 'MemorySize': 1024})
+        self.assertEqual([(v['path'], v['op'], v['value']) for v in fix['verify']],
+                         [('MemorySize', '>=', 1408)])
+        self.assertEqual(f['data']['max_memory_used_mb'], 980)
+        # below 90% of the limit: no memory finding
+        world = small_world('pdf-fn', config, [800.0] * 3, used_mb=[610, 700, 900])
+        r, findings = self.run_world(world, 'pdf-fn')
+        self.assertEqual([f['severity'] for f in findings], ['ok'])
 
     def test_timeout_takes_the_ceiling_from_the_integration_timeout(self):
         config = {'Runtime': 'python3.12', 'Timeout': 20, 'MemorySize': 1024}

@@ -70,15 +70,38 @@ function M.api_denied(ctx, v, logs)
   local fn = { name = ctx.function_name, qualifier = v.qualifier }
   local plan, explain = {}, ("let API Gateway invoke the function from %s with a resource-policy "
     .. "statement scoped to that API's ARN"):format(api_label(api))
+  local manual
   if v.deny and v.deny.sid then
     -- AddPermission writes only Allow statements: the removal cannot be undone by it.
     plan[1] = actions.remove_permission(fn, v.deny.sid, nil)
     explain = explain .. ("; first remove the Deny statement %s, which wins over any Allow")
       :format(v.deny.sid)
+    manual = ("removing the Deny statement %s cannot be undone (AddPermission writes only "
+      .. "Allow statements) and it may be deliberate: decide, then run the commands"):format(v.deny.sid)
   elseif v.deny then
     explain = explain .. "; first remove the Deny statement (it has no Sid: rewrite the policy)"
+    manual = "an explicit Deny without a Sid blocks the grant: the policy must be rewritten by hand"
   end
   plan[#plan + 1] = actions.add_permission(fn, v.grant)
+  -- A fresh GetPolicy must let API Gateway in from each route as it invokes (one ARN a
+  -- route), then the step re-run must clear.
+  local verify, seen = {}, {}
+  for _, inv in ipairs(v.missing) do
+    if not seen[inv.route] then
+      seen[inv.route] = true
+      verify[#verify + 1] = {
+        what = ("the resource policy lets apigateway.amazonaws.com invoke %s from %s"):format(
+          ctx.function_id, inv.arn),
+        read = { service = "lambda", operation = "GetPolicy",
+                 params = { FunctionName = fn.name, Qualifier = fn.qualifier } },
+        path = "Policy", op = "allows",
+        value = { action = "lambda:InvokeFunction", principal = "apigateway.amazonaws.com",
+                  source_arn = inv.arn },
+      }
+    end
+  end
+  verify[#verify + 1] = { what = ("the forbidden step finds no route of %s without permission")
+    :format(api_label(api)), step = "forbidden" }
   ctx:finding{
     severity = "fail",
     title = ("API Gateway may not invoke %s from %s: %s without permission"):format(
@@ -90,9 +113,8 @@ function M.api_denied(ctx, v, logs)
       .. "Lambda function'); callers see an error instead of the function's answer",
     fix = {
       explain = explain,
-      plan = plan,
-      verify = { { what = ("the resource policy lets apigateway.amazonaws.com invoke %s from %s")
-        :format(ctx.function_id, v.grant.SourceArn), step = "forbidden" } },
+      plan = plan, manual = manual,
+      verify = verify,
       changes = ("resource policy of %s: + Allow lambda:InvokeFunction for "
         .. "apigateway.amazonaws.com from %s"):format(ctx.function_id, v.grant.SourceArn),
     },
@@ -132,16 +154,24 @@ end
 --- sid}}; need_invoke: the URL is recent enough to need lambda:InvokeFunction too.
 function M.url_denied(ctx, url, p, missing, need_invoke)
   local fn = { name = ctx.function_name, qualifier = ctx.qualifier }
-  local plan, commands, names = {}, {}, {}
+  local plan, commands, names, verify = {}, {}, {}, {}
   for _, m in ipairs(missing) do
     names[#names + 1] = m.action
     if m.action == "lambda:InvokeFunctionUrl" then
       plan[#plan + 1] = actions.add_permission(fn, { StatementId = m.sid, Action = m.action,
         Principal = "*", FunctionUrlAuthType = "NONE" })
+      verify[#verify + 1] = {
+        what = ("the resource policy lets principal \"*\" call %s"):format(m.action),
+        read = { service = "lambda", operation = "GetPolicy",
+                 params = { FunctionName = fn.name, Qualifier = fn.qualifier } },
+        path = "Policy", op = "allows", value = { action = m.action, principal = "*" },
+      }
     else
       commands[#commands + 1] = invoked_via_url_command(fn, m.sid)
     end
   end
+  verify[#verify + 1] = { what = ("the resource policy lets principal \"*\" %s through the URL")
+    :format(table.concat(names, " and ")), step = "forbidden" }
   local evidence = {
     ("GetFunctionUrlConfig: %s AuthType NONE, created %s"):format(url.FunctionUrl,
       url.CreationTime or "?"),
@@ -163,8 +193,11 @@ function M.url_denied(ctx, url, p, missing, need_invoke)
       explain = "grant public invoke through the URL (or switch AuthType to AWS_IAM if the URL "
         .. "must not be public)",
       plan = #plan > 0 and plan or nil, commands = commands,
-      verify = { { what = ("the resource policy lets principal \"*\" %s through the URL")
-        :format(table.concat(names, " and ")), step = "forbidden" } },
+      -- the InvokedViaFunctionUrl grant is a text command the apply path cannot send
+      manual = #commands > 0 and ("the lambda:InvokeFunction grant with --invoked-via-function-url "
+        .. "is newer than the embedded Lambda model, so the plan alone would not clear this: run "
+        .. "the commands") or nil,
+      verify = verify,
       changes = ("resource policy of %s: + Allow %s for principal \"*\""):format(ctx.function_id,
         table.concat(names, ", ")),
     },

@@ -97,11 +97,14 @@ local function timeout_fix(ctx, w, fix)
         fmt_ms(w.durations.p99), ctx.args.headroom)
   end
   if fix.capped then
-    explain[#explain + 1] = w.api.ceiling_s
-      and ("API Gateway gives up at %d s whatever the function's timeout: return 202 at once "
-        .. "and do the work asynchronously (SQS, Step Functions)"):format(fix.cap)
-      or ("the work does not fit in Lambda's %d s maximum: split it (Step Functions, SQS "
-        .. "batches)"):format(fix.cap)
+    explain[#explain + 1] = (w.api.ceiling_s and fix.cap == w.api.ceiling_s)
+      and ("the durations call for %d s but API Gateway stops waiting after %d s whatever the "
+        .. "function's timeout, so a longer timeout cannot fix this: the real fix is "
+        .. "asynchronous work (accept the request and return 202 at once, then process it via "
+        .. "SQS or an asynchronous invoke, InvocationType Event, and let the caller fetch the "
+        .. "result)"):format(fix.need, fix.cap)
+      or ("the durations call for %d s, past Lambda's %d s maximum: split the work (Step "
+        .. "Functions, SQS batches)"):format(fix.need, fix.cap)
   end
   if fix.changes.MemorySize then
     explain[#explain + 1] = ("CPU scales with memory (one full vCPU at 1,769 MB): %d MB -> %d MB "
@@ -117,18 +120,30 @@ local function timeout_fix(ctx, w, fix)
            changes = plan_fix.changes_text(cfg, fix.changes, fix.plan) }
 end
 
+-- The memory fix: the plan, or why there is none (already at Lambda's largest size).
+local function memory_fix(w, fix, explain)
+  local mem = w.cfg.MemorySize or 128
+  if not fix.plan then
+    return { explain = ("the function already has Lambda's largest memory, %d MB: reduce what "
+      .. "it holds at once (process the input in chunks or stream it)"):format(mem) }
+  end
+  return { explain = explain, plan = fix.plan, verify = fix.verify,
+           changes = ("MemorySize %d MB -> %d MB"):format(mem, fix.target) }
+end
+
 --- 1. Out of memory: `oom` are the REPORT lines at the limit, `killed` the log lines.
 function M.out_of_memory(ctx, w, oom, killed, fix)
-  local mem = oom[1].memory_mb
-  local evidence = {
-    ("%d invocations ended with Max Memory Used %d MB = Memory Size %d MB"):format(#oom,
-      oom[1].max_memory_mb, mem),
-  }
+  local mem = oom[1] and oom[1].memory_mb or w.cfg.MemorySize or 128
+  local evidence = {}
+  if #oom > 0 then
+    evidence[1] = ("%d invocations ended with Max Memory Used %d MB = Memory Size %d MB"):format(
+      #oom, oom[1].max_memory_mb, mem)
+  end
   for i = math.max(1, #killed - ctx.args.max_examples + 1), #killed do
     evidence[#evidence + 1] = text.quote(killed[i])
   end
   local last = oom[#oom]
-  evidence[#evidence + 1] = last.iso .. " " .. text.first_line(last.line)
+  if last then evidence[#evidence + 1] = last.iso .. " " .. text.first_line(last.line) end
   local peaks = {}
   for _, r in ipairs(w.reports) do
     if r.max_memory_mb and r.max_memory_mb < r.memory_mb then peaks[#peaks + 1] = r.max_memory_mb end
@@ -138,22 +153,51 @@ function M.out_of_memory(ctx, w, oom, killed, fix)
     evidence[#evidence + 1] = ("the other invocations peak at %d MB (p95), %s of %d MB")
       :format(p95, stats.fmt_pct(p95, mem), mem)
   end
+  local title = #oom > 0
+    and ("out of memory, not a timeout: %d invocations killed at the %d MB limit"):format(#oom, mem)
+    or ("out of memory: %s at the %d MB limit"):format(text.plural(#killed, "out-of-memory error"),
+      mem)
   ctx:finding{
     severity = "fail",
-    title = ("out of memory, not a timeout: %d invocations killed at the %d MB limit"):format(#oom, mem),
+    title = title,
     evidence = evidence,
     why = "the runtime process was killed when it used all its memory (signal: killed, "
       .. "Runtime.ExitError); the invocation fails like a crash or a timeout, but a longer "
       .. "timeout will not help",
-    fix = {
-      explain = ("raise the memory to %d MB (CPU grows with it too), then check the peak in "
-        .. "the REPORT lines; if it keeps growing with the input, process it in chunks or "
-        .. "stream it"):format(fix.target),
-      plan = fix.plan, verify = fix.verify,
-      changes = ("MemorySize %d MB -> %d MB"):format(w.cfg.MemorySize or mem, fix.target),
-    },
+    fix = memory_fix(w, fix, ("raise the memory to %d MB (at least %gx: the real peak is "
+      .. "unknown once it hits the limit; CPU grows with it too), then check the peak in the "
+      .. "REPORT lines; if it keeps growing with the input, process it in chunks or stream it")
+      :format(fix.target, ctx.args.memory_growth)),
     confidence = #killed > 0 and "high" or "medium",
-    data = { oom_invocations = #oom, memory_mb = mem, recommended_memory_mb = fix.target },
+    data = { oom_invocations = #oom, oom_lines = #killed, memory_mb = mem,
+             recommended_memory_mb = fix.plan and fix.target or nil },
+  }
+end
+
+-- A size in MB as a whole number ("%d" refuses a float).
+local function mb(x) return ("%d"):format(math.floor(x + 0.5)) end
+
+--- 1b. No out-of-memory error yet, but Max Memory Used near Memory Size (`s`: summary of
+--- the peaks of the invocations at the current size).
+function M.memory_near_limit(ctx, w, s, fix)
+  local mem = w.cfg.MemorySize or 128
+  ctx:finding{
+    severity = "warn",
+    title = ("memory near the limit: Max Memory Used up to %s MB of %d MB (%s)"):format(mb(s.max), mem,
+      stats.fmt_pct(s.max, mem)),
+    evidence = {
+      ("Max Memory Used p50 %s MB, p99 %s MB, max %s MB over %s invocations at Memory Size %d MB "
+        .. "(REPORT lines)"):format(mb(s.p50), mb(s.p99), mb(s.max), fmt_count(s.count), mem),
+    },
+    why = ("at %s of its memory a somewhat larger input or a leak across warm invocations "
+      .. "gets the runtime killed (signal: killed, Runtime.OutOfMemory)"):format(
+      stats.fmt_pct(s.max, mem)),
+    fix = memory_fix(w, fix, ("raise the memory to %d MB so the peak of %s MB is at most %s of "
+      .. "it (CPU grows with it too)"):format(fix.target, mb(s.max),
+      stats.fmt_pct(ctx.args.memory_share, 1))),
+    confidence = "medium",
+    data = { memory_mb = mem, max_memory_used_mb = s.max, p99_memory_used_mb = s.p99,
+             invocations = s.count, recommended_memory_mb = fix.plan and fix.target or nil },
   }
 end
 

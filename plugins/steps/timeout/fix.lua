@@ -12,8 +12,23 @@ local policy = require("lib.policy")
 
 local M = {}
 
---- Lambda's largest memory size (MB).
+--- Lambda's largest and smallest memory sizes (MB), and the step a new size is rounded
+--- up to.
 M.MAX_MEMORY_MB = 10240
+M.MIN_MEMORY_MB = 128
+M.MEMORY_STEP_MB = 64
+
+--- The memory size (MB) to raise `mem` to: enough that `peak` (Max Memory Used) sits at
+--- ctx.args.memory_share of it, rounded up to 64 MB; after an out-of-memory error (the
+--- real peak is unknown: it hit the limit) at least memory_growth times `mem`, otherwise at
+--- least one step more. Within Lambda's 128..10240 MB.
+function M.memory_target(ctx, mem, peak, out_of_memory)
+  local a, step = ctx.args, M.MEMORY_STEP_MB
+  local by_peak = math.ceil(peak / a.memory_share / step) * step
+  local floor = out_of_memory and math.ceil(mem * a.memory_growth) or mem + step
+  local n = math.max(by_peak, floor)
+  return math.max(M.MIN_MEMORY_MB, math.min(M.MAX_MEMORY_MB, math.tointeger(n) or n))
+end
 
 -- Whether the execution role may send traces to X-Ray (nil: unknown).
 local function role_traces(ev)
@@ -46,15 +61,17 @@ function M.plan(ctx, ev, changes)
   return plan, verify
 end
 
--- The new timeout (seconds), whether it hit the ceiling, and the ceiling.
+-- The new timeout (seconds), whether it hit the ceiling, the ceiling (the API's
+-- integration timeout when one invokes the function, never above Lambda's 900 s) and the
+-- timeout the durations call for.
 local function new_timeout(ctx, w, timed_out)
   local a, cfg = ctx.args, w.cfg
   local need_ms = (w.durations.p99 or 0) * a.headroom
   if timed_out then need_ms = math.max(need_ms, cfg.Timeout * 1000 * a.growth) end
   local n = math.max(1, math.ceil(need_ms / 1000))
-  local cap = w.api.ceiling_s or a.max_timeout_s
-  if n > cap then return cap, true, cap end
-  return n, false, cap
+  local cap = math.min(w.api.ceiling_s or a.max_timeout_s, a.max_timeout_s)
+  if n > cap then return cap, true, cap, n end
+  return n, false, cap, n
 end
 
 --- The fix of a timeout that is too short (after timeouts, or with p99 close to it): a
@@ -62,7 +79,7 @@ end
 --- is off. Returns { plan, verify, timeout, capped, cap, timed_out, changes }.
 function M.too_short(ctx, ev, w, timed_out)
   local cfg, a = w.cfg, ctx.args
-  local n, capped, cap = new_timeout(ctx, w, timed_out)
+  local n, capped, cap, need = new_timeout(ctx, w, timed_out)
   local changes = {}
   if n > cfg.Timeout then
     changes.Timeout = n
@@ -75,7 +92,7 @@ function M.too_short(ctx, ev, w, timed_out)
     changes.TracingConfig = { Mode = "Active" }
   end
   local plan, verify = M.plan(ctx, ev, changes)
-  return { plan = plan, verify = verify, timeout = n, capped = capped, cap = cap,
+  return { plan = plan, verify = verify, timeout = n, capped = capped, cap = cap, need = need,
            timed_out = timed_out, changes = changes }
 end
 
