@@ -128,10 +128,16 @@ void rb_client_free(rb_client *c) {
 static call *find_shared(rb_client *c, const char *key) {
   for (call *k = c->calls; k; k = k->next) {
     int failed_transiently = k->state == CALL_DONE && !k->result && k->err.retryable;
-    if (!k->write && !failed_transiently && strcmp(k->key, key) == 0)
+    if (!k->write && !k->forgotten && !failed_transiently && strcmp(k->key, key) == 0)
       return k;
   }
   return NULL;
+}
+
+void rb_client_forget_reads(rb_client *c) {
+  for (call *k = c->calls; k; k = k->next)
+    if (k->state == CALL_DONE)
+      k->forgotten = 1;
 }
 
 static int add_waiter(rb_client *c, call *k, rb_call_done_fn done, void *ud,

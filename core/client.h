@@ -119,6 +119,12 @@ int rb_client_scope_open(rb_client *c, const rb_write_call *calls, size_t n,
 int rb_client_scope_close(rb_client *c, int scope_id);
 int rb_client_scope_current(const rb_client *c); /* the open scope's id, or 0 */
 
+/* From now on no call shares the result of a read that has finished: the next identical
+ * read is sent again. The fix path uses it so that what it re-reads before and after a
+ * write is the resource as it is now, never what the triage read. Reads still in flight
+ * stay shared. */
+void rb_client_forget_reads(rb_client *c);
+
 /* Writes the recording (when --record was given) atomically; 0 on success. */
 int rb_client_save_recording(rb_client *c, rb_error *err);
 

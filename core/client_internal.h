@@ -77,6 +77,7 @@ typedef struct call {
   char *params; /* canonical JSON of the parameters */
   char *key;    /* target, service, operation, params: sharing lookups */
   int write;
+  int forgotten; /* a finished read no later call may share (rb_client_forget_reads) */
   rb_proto_request req;
   int attempt;       /* attempts started so far */
   int quota_cost;    /* retry quota taken by the latest retry */

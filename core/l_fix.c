@@ -9,7 +9,15 @@
  *   fix_scope.confirm(text [, choices]) -> "yes" | "no" | "all" | "quit" | "no-terminal"
  *     asks on the controlling terminal (/dev/tty, never stdin or stdout); choices is a
  *     subset of "ynaq" holding y and n (default "yn"). Under --yes: "yes", unasked.
+ *   fix_scope.ask(question) -> line | nil, "no-terminal" | "end-of-input"
+ *     one free-form answer (a version to roll back to) from the controlling terminal.
  *   fix_scope.options() -> {yes = bool, dry_run = bool, journal = path}
+ *   fix_scope.journal_path() -> the run's journal (--journal FILE, else the default) |
+ *     nil, err
+ *   fix_scope.forget_reads() -> true: later reads are sent again, never answered from
+ *     an earlier identical read (what the fix path re-reads is the resource as it is
+ * now). fix_scope.hash(value) -> the SHA-256 (hex) of value's canonical JSON: a plan's
+ *     identity, the same for the same calls whatever order their keys were written in.
  *   fix_scope.journal_append(path, entry) -> true | nil, err
  *     appends json.encode(entry) as one line (journal.c: 0600, O_APPEND, fsync'd); path
  *     nil is the run's journal (--journal FILE, else the default, whose directories are
@@ -25,12 +33,14 @@
 #include "l_fix.h"
 
 #include "client.h"
+#include "json_canon.h"
 #include "l_core.h"
 #include "l_json.h"
 #include "journal.h"
 #include "l_util.h"
 #include "prompt.h"
 #include "sandbox.h"
+#include "sigv4.h"
 
 #include <fcntl.h>
 #include <lauxlib.h>
@@ -229,12 +239,79 @@ static int fix_confirm(lua_State *L) {
   return 1;
 }
 
+static int fix_forget_reads(lua_State *L) {
+  rb_error err;
+  rb_error_clear(&err);
+  rb_client *c = rb_lcore_client(L, &err);
+  if (!c)
+    return rb_lua_fail(L, &err);
+  rb_client_forget_reads(c);
+  lua_pushboolean(L, 1);
+  return 1;
+}
+
+static int fix_ask(lua_State *L) {
+  const char *question = luaL_checkstring(L, 1);
+  int fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (fd < 0) {
+    luaL_pushfail(L);
+    lua_pushliteral(L, "no-terminal");
+    return 2;
+  }
+  char line[256];
+  int rc = rb_prompt_line(fd, fd, question, line, sizeof line);
+  close(fd);
+  if (rc != 0) {
+    luaL_pushfail(L);
+    lua_pushliteral(L, "end-of-input");
+    return 2;
+  }
+  lua_pushstring(L, line);
+  return 1;
+}
+
+static int fix_journal_path(lua_State *L) {
+  push_journal_option(L);
+  if (!lua_isnil(L, -1))
+    return 1;
+  rb_error err;
+  rb_error_clear(&err);
+  char *def = rb_journal_default_path(NULL, &err);
+  if (!def)
+    return rb_lua_fail(L, &err);
+  lua_pushstring(L, def);
+  free(def);
+  return 1;
+}
+
+static int fix_hash(lua_State *L) {
+  luaL_checkany(L, 1);
+  rb_error err;
+  rb_error_clear(&err);
+  cJSON *v = rb_lua_to_cjson(L, 1, &err);
+  if (!v)
+    return rb_lua_fail(L, &err);
+  char *canon = rb_json_canonical(v);
+  cJSON_Delete(v);
+  if (!canon)
+    return luaL_error(L, "hash: out of memory");
+  char hex[65];
+  rb_sigv4_sha256_hex(canon, strlen(canon), hex);
+  free(canon);
+  lua_pushstring(L, hex);
+  return 1;
+}
+
 int luaopen_runbook_fix_scope(lua_State *L) {
   static const luaL_Reg funcs[] = {{"approve", fix_approve},
                                    {"close_scope", fix_close_scope},
                                    {"confirm", fix_confirm},
                                    {"options", fix_options},
                                    {"journal_append", fix_journal_append},
+                                   {"journal_path", fix_journal_path},
+                                   {"ask", fix_ask},
+                                   {"hash", fix_hash},
+                                   {"forget_reads", fix_forget_reads},
                                    {NULL, NULL}};
   luaL_newlib(L, funcs);
   lua_pushliteral(L, RB_ANY_REVISION);

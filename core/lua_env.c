@@ -148,6 +148,8 @@ static int env_setup(lua_State *L) {
   preload(L, "runbook", NULL, "runbook");
   preload(L, "runbook.aws", NULL, "aws");
   preload(L, "runbook.proxy_response", NULL, "proxy_response");
+  preload(L, "runbook.remedy", NULL, "remedy");   /* the fix path: docs/remediation.md */
+  preload(L, "runbook.journal", NULL, "journal"); /* reads the journal back */
   set_package_path(L, o);
   install_sandbox(L, o);
   lua_pushcfunction(L, luaopen_runbook_fix_scope); /* core Lua only: see l_fix.h */

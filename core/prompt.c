@@ -104,3 +104,13 @@ rb_answer rb_prompt_ask(int in_fd, int out_fd, const char *question,
   }
   return RB_ANSWER_NO;
 }
+
+int rb_prompt_line(int in_fd, int out_fd, const char *question, char *out, size_t size) {
+  put(out_fd, question ? question : "");
+  put(out_fd, " ");
+  if (!out || size == 0 || read_line(in_fd, out, size) < 0) {
+    put(out_fd, "\n");
+    return -1;
+  }
+  return 0;
+}

@@ -5,6 +5,8 @@
 #ifndef RB_PROMPT_H
 #define RB_PROMPT_H
 
+#include <stddef.h>
+
 typedef enum rb_answer {
   RB_ANSWER_NO = 'n',
   RB_ANSWER_YES = 'y',
@@ -23,5 +25,10 @@ rb_answer rb_prompt_ask(int in_fd, int out_fd, const char *question, const char 
 /* The answer for a line ("" is the default, no); 0 when the line is not one of the
  * choices. */
 int rb_prompt_parse(const char *line, const char *choices);
+
+/* Writes `question` and a blank to out_fd and reads one line (without its newline, cut at
+ * size - 1 bytes) into out. Returns 0, or -1 at end of input or on a read error (an
+ * interrupted read included). */
+int rb_prompt_line(int in_fd, int out_fd, const char *question, char *out, size_t size);
 
 #endif

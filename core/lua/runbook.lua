@@ -84,7 +84,7 @@ end
 function M.spawn(fn, ...)
   local parent = tasks_by_co[coroutine.running()]
   local task = { co = coroutine.create(fn), joiners = {}, done = false,
-                 limit = parent and parent.limit }
+                 limit = parent and parent.limit, read_only = parent and parent.read_only }
   tasks_by_co[task.co] = task
   make_ready(task, ...)
   return task
@@ -98,6 +98,20 @@ end
 --- without yielding, a CPU loop; task.overran is then true.
 function M.limit(task, seconds)
   task.limit = seconds
+end
+
+--- Marks the calling task, and every task it spawns from now on, read-only for good: the
+--- fix path (runbook.remedy) refuses to apply anything from it. The triage engine marks
+--- each step's task, so a step can propose a fix but never apply one.
+function M.read_only()
+  local task = current_task()
+  if task then task.read_only = true end
+end
+
+--- True inside a task marked by M.read_only (or spawned by one).
+function M.is_read_only()
+  local task = current_task()
+  return task ~= nil and task.read_only == true
 end
 
 --- From now on an interrupt (Ctrl-C, SIGTERM) stops every task but the calling one, which

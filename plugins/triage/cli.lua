@@ -15,6 +15,7 @@ local M = {}
 M.usage = "usage: runbook triage.lua FUNCTION [--since 1h|30m|2d|ISO] [--until ISO|now]"
   .. " [--format text|json|markdown] [--fail-on ok|info|warn|fail|error] [--steps EXPR]"
   .. " [--skip c] [--tag t] [--arg step.key=value] [--step-timeout SECONDS] [--no-color]"
+  .. " [--fix[=STEP,...]]"
 
 -- The full help for --help: the one-line usage, then what each option does.
 M.help = M.usage .. [[
@@ -37,12 +38,20 @@ Diagnoses one Lambda function: every step of the runbook runs at once, read-only
                       JSON for a table): --arg timeout.margin=0.7
   --step-timeout 20   seconds before a step is stopped and reported as ERROR
   --no-color          no colour even on a terminal (also NO_COLOR, TERM=dumb)
+  --fix               after the report, offer each finding's fix: re-read, show the
+                      change and the aws commands, ask Apply? [y/N/a/q] on the terminal,
+                      apply, verify, journal (runbook journal, runbook undo)
+  --fix=STEP,...      offer only these steps' fixes
 
 Core options (--region, --profile, --endpoint-url, --plugins, --record, --replay, --debug)
 work here too: see `runbook --help`.
 
+Core options --yes (apply without asking), --dry-run (show, send nothing) and
+--journal FILE go with --fix.
+
 exit codes: 0 nothing at or above --fail-on, 1 findings, 2 usage or unknown function,
-3 credentials or runtime error]]
+3 credentials or runtime error, 4 fixes offered but none applied (no terminal and no
+--yes, or --dry-run), 5 a fix failed]]
 
 M.formats = { text = true, json = true, markdown = true }
 M.ranks = finding.RANK
@@ -162,7 +171,11 @@ function M.parse(argv)
     local a = argv[i]
     local name, inline = a:match("^(%-%-[%w-]+)=(.*)$")
     name = name or a
-    if OPTIONS[name] then
+    if name == "--fix" then
+      -- --fix alone offers every fix; --fix=STEP,... (always with "=", so a function
+      -- named after a step is never taken for one) limits them
+      opts.fix = inline or true
+    elseif OPTIONS[name] then
       local value = inline
       if not value then
         i = i + 1

@@ -21,6 +21,7 @@ local core = require("runbook.core")
 local evidence = require("triage.evidence")
 local exit = require("triage.exit")
 local finding = require("triage.finding")
+local fixes = require("triage.fixes")
 local report = require("triage.report")
 local runbook = require("runbook")
 local selection = require("triage.select")
@@ -340,6 +341,7 @@ local function start(item, run, timeout)
   local ctx = context.for_step(run, item.id, item.args, record)
   item.t0 = runbook.clock()
   item.task = runbook.spawn(function()
+    runbook.read_only() -- a step proposes fixes; only the --fix phase applies them
     body(item, ctx)
     record.duration = runbook.clock() - (item.t_ready or item.t0)
   end)
@@ -435,6 +437,25 @@ local function run_all(items, run, timeout)
   for _, item in ipairs(items) do finish(item, timeout) end
 end
 
+-- re-running a step after a fix --------------------------------------------------------------
+
+--- Runs one step again on a fresh run whose window starts at `since` (the apply time):
+--- its findings, and whether the function was invoked since (false when unknown).
+local function rerun(item, run, since, timeout)
+  local now = runbook.now()
+  local start_at = math.min(since, now - 1)
+  local window = { start = start_at, finish = now, seconds = now - start_at, label = "since the fix" }
+  local fresh = context.new_run({ name = run.function_name, qualifier = run.qualifier,
+    account = run.account, partition = run.partition }, run.region, window, now)
+  local again = { id = item.id, step = item.step, args = item.args }
+  start(again, fresh, timeout)
+  finish(again, timeout)
+  local invocations = context.evidence_of(fresh)["metric:Invocations:Sum"]
+  local traffic = type(invocations) == "table" and not invocations.failed
+    and (invocations.total or 0) > 0
+  return again.record.findings, traffic
+end
+
 -- the function itself ----------------------------------------------------------------------
 
 local function caller_account()
@@ -480,23 +501,53 @@ function M.main(entries, ...)
   if not window then return fail(EXIT_USAGE, "%s", window_problem) end
   local items, plan_problem = plan(entries, opts)
   if not items then return fail(EXIT_USAGE, "%s", plan_problem) end
+  local fix_only
+  if opts.fix then
+    local ids = {}
+    for _, item in ipairs(items) do ids[item.id] = true end
+    local fix_problem
+    fix_only, fix_problem = fixes.parse(opts.fix, ids)
+    if not fix_only then return fail(EXIT_USAGE, "%s", fix_problem) end
+  end
 
   local run = context.new_run(fn, region, window, now)
   local code = preflight(run)
   if code then return code end
   local t0 = runbook.clock()
   run_all(items, run, opts.step_timeout)
-  local doc = report.build(run, items, { duration = runbook.clock() - t0 })
-  io.stdout:write(report.render(doc, opts))
+  local duration = runbook.clock() - t0
+  local doc = report.build(run, items, { duration = duration })
   local signal = runbook.interrupted()
+  local fix_code
+  if fix_only and not signal then
+    if opts.format == "text" then
+      io.stdout:write(report.render(doc, opts))
+      io.stdout:flush()
+    end
+    local summary
+    summary, fix_code = fixes.run(items, fix_only, fn, function(item, since)
+      return rerun(item, run, since, opts.step_timeout)
+    end)
+    doc = report.build(run, items, { duration = duration })
+    doc.fixes = { counts = summary.counts, offered = summary.offered, run = summary.run }
+    if opts.format == "text" then
+      io.stdout:write(fixes.render_summary(summary))
+    else
+      io.stdout:write(report.render(doc, opts))
+      if opts.format == "markdown" then io.stdout:write(fixes.render_summary(summary, "markdown")) end
+    end
+    signal = runbook.interrupted()
+  else
+    io.stdout:write(report.render(doc, opts))
+  end
   if signal then return 128 + signal end -- 130 Ctrl-C, 143 SIGTERM (exit.INTERRUPTED)
   local max_rank = 0
   for _, item in ipairs(items) do
     for _, f in ipairs(item.record.findings) do
-      max_rank = math.max(max_rank, finding.RANK[f.severity])
+      if not fixes.settled(f) then max_rank = math.max(max_rank, finding.RANK[f.severity]) end
     end
   end
-  return max_rank >= finding.RANK[opts.fail_on] and EXIT_FINDINGS or EXIT_OK
+  return exit.combine(max_rank >= finding.RANK[opts.fail_on] and EXIT_FINDINGS or EXIT_OK, fix_code)
 end
 
 return M
