@@ -60,9 +60,10 @@ function M.entries()
       by_id[e.entry] = r
       order[#order + 1] = r
     end
+    -- the "result" line completes the "send" line: its outcome, request id, error and
+    -- resolved after/undo win; the send time stays the entry's time
     for k, v in pairs(e) do
-      if k ~= "event" and (r[k] == nil or k == "outcome" or k == "time_done"
-          or k == "request_id" or k == "error" or k == "result") then
+      if k ~= "event" and (r[k] == nil or (e.event == "result" and k ~= "time")) then
         r[k] = v
       end
     end
