@@ -7,7 +7,8 @@
 -- in `errors` and the rest is still returned, so one denied GetPolicyVersion does not hide
 -- what the other policies allow.
 --
---   ev.role -> { name, arn, list = {{name, kind, arn, document}}, inline_names,
+--   ev.role -> { name, arn, list = {{name, kind, arn, document, text (inline: the
+--                document's JSON text as read)}}, inline_names,
 --                role (GetRole's Role), boundary = {name, arn, document}|nil,
 --                errors = {{what, err}} }  or  { absent = "..." }
 local arn = require("lib.arn")
@@ -61,7 +62,10 @@ local function load_role(ctx, role_name)
     fns[#fns + 1] = function()
       local r, err = aws.iam.GetRolePolicy{ RoleName = role_name, PolicyName = name }
       local doc = r and policy.parse_document(r.PolicyDocument)
-      return { name = name, kind = "inline", document = doc, err = err }
+      -- the text as IAM holds it (URL-decoded): a fix that adds to the policy keeps it
+      local text = r and type(r.PolicyDocument) == "string" and (r.PolicyDocument:find("^%s*{")
+        and r.PolicyDocument or policy.url_decode(r.PolicyDocument)) or nil
+      return { name = name, kind = "inline", document = doc, text = text, err = err }
     end
   end
   local boundary_arn = out.role and out.role.PermissionsBoundary

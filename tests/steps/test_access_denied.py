@@ -24,14 +24,15 @@ PAYMENTS_FIX = (
     "aws iam put-role-policy --role-name payments-fn-role --policy-name "
     "payments-fn-least-privilege --policy-document '"
     '{"Version":"2012-10-17","Statement":['
-    '{"Effect":"Allow","Action":["secretsmanager:GetSecretValue"],'
+    '{"Sid":"RunbookGrant1","Effect":"Allow","Action":["secretsmanager:GetSecretValue"],'
     '"Resource":"arn:aws:secretsmanager:us-east-1:123456789012:secret:payments/stripe-api-key*"},'
-    '{"Effect":"Allow","Action":["dynamodb:UpdateItem"],'
+    '{"Sid":"RunbookGrant2","Effect":"Allow","Action":["dynamodb:UpdateItem"],'
     '"Resource":"arn:aws:dynamodb:us-east-1:123456789012:table/payments"}]}' "'")
 NOTIFY_FIX = (
     "aws iam put-role-policy --role-name notify-fn-role --policy-name notify-fn-sns-access "
     "--policy-document '"
-    '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["sns:Publish"],'
+    '{"Version":"2012-10-17","Statement":[{"Sid":"RunbookGrant1","Effect":"Allow",'
+    '"Action":["sns:Publish"],'
     '"Resource":"arn:aws:sns:us-east-1:123456789012:order-events"}]}' "'")
 ISO = r'\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ'
 
@@ -82,12 +83,25 @@ class AccessDeniedTest(StepTestCase):
         self.assertEqual(step['undo'], {'service': 'iam', 'operation': 'DeleteRolePolicy',
                                         'params': {'RoleName': 'payments-fn-role',
                                                    'PolicyName': 'payments-fn-least-privilege'}})
-        self.assertEqual(
-            [(v['what'], v['step']) for v in fix['verify']],
-            [("the role's policies allow secretsmanager:GetSecretValue on arn:aws:secretsmanager:"
-              "us-east-1:123456789012:secret:payments/stripe-api-key*", 'access_denied'),
-             ("the role's policies allow dynamodb:UpdateItem on arn:aws:dynamodb:us-east-1:"
-              "123456789012:table/payments", 'access_denied')])
+        self.assertEqual(step['before'], {'PolicyDocument': None})
+        self.assertEqual(step['after'], {'PolicyDocument': step['params']['PolicyDocument']})
+        self.assertEqual(step['read'], {'service': 'iam', 'operation': 'GetRolePolicy', 'params': {
+            'RoleName': 'payments-fn-role', 'PolicyName': 'payments-fn-least-privilege'}})
+        # a fresh GetRolePolicy must allow each refused action on the ARN it was refused on
+        # (the secret's full ARN, with its random suffix), then the step re-run must clear
+        *checks, rerun = fix['verify']
+        for check in checks:
+            self.assertEqual(check['read'], step['read'])
+            self.assertEqual((check['path'], check['op']), ('PolicyDocument', 'allows'))
+        self.assertEqual([c['value'] for c in checks], [
+            {'action': 'secretsmanager:GetSecretValue', 'resource': 'arn:aws:secretsmanager:'
+             'us-east-1:123456789012:secret:payments/stripe-api-key-Xy12Ab'},
+            {'action': 'dynamodb:UpdateItem',
+             'resource': 'arn:aws:dynamodb:us-east-1:123456789012:table/payments'}])
+        self.assertEqual(checks[1]['what'], 'inline policy payments-fn-least-privilege of role '
+                         'payments-fn-role allows dynamodb:UpdateItem on arn:aws:dynamodb:'
+                         'us-east-1:123456789012:table/payments')
+        self.assertEqual(rerun['step'], 'access_denied')
 
     def test_access_denied_answers_in_the_aws_cn_partition(self):
         path = self.write('world.json', json.dumps(moved(load_world())))
@@ -130,6 +144,7 @@ class AccessDeniedTest(StepTestCase):
                                              'PolicyName': 'audit-archive-readonly'})])
         self.assertFalse([x for x in findings if 'put-role-policy' in json.dumps(x)
                           and 's3:PutObject' in json.dumps(x.get('data'))])
+        self.assertIn("an explicit Deny is someone's decision", f['fix']['manual'])
 
     def test_access_denied_deny_in_a_managed_policy_reads_its_default_version(self):
         world = load_world()
@@ -175,18 +190,83 @@ class AccessDeniedTest(StepTestCase):
         self.assertIn('6 times between', f['evidence'][0])
         self.assertIn('"errorType":"AuthorizationErrorException"', f['evidence'][1])
 
-    def test_access_denied_policy_name_never_replaces_an_existing_inline_policy(self):
+    def test_access_denied_merges_into_the_inline_policy_of_that_name_keeping_its_bytes(self):
         world = load_world()
         role = world['iam']['roles']['notify-fn-role']
-        role['inline_policies']['notify-fn-sns-access'] = {
-            'Version': '2012-10-17', 'Statement': [{'Effect': 'Allow', 'Action': 'sns:Publish',
-                                                    'Resource': 'arn:aws:sns:us-east-1:'
-                                                    '123456789012:other-topic'}]}
+        existing = {'Version': '2012-10-17', 'Statement': [
+            {'Sid': 'RunbookGrant1', 'Effect': 'Allow', 'Action': 'sns:Publish',
+             'Resource': 'arn:aws:sns:us-east-1:123456789012:other-topic'},
+            {'Sid': 'TeamTopics', 'Effect': 'Allow', 'Action': ['sns:GetTopicAttributes'],
+             'Resource': 'arn:aws:sns:us-east-1:123456789012:*',
+             'Condition': {'Bool': {'aws:SecureTransport': 'true'}}}]}
+        role['inline_policies']['notify-fn-sns-access'] = existing
         path = self.write('world.json', json.dumps(world))
         with fake_aws(path) as fake:
             _, findings = self.triage(fake, 'notify-fn')
         f = self.only(findings, 'fail', 'sns:Publish')
-        self.assertIn('--policy-name notify-fn-sns-access-2 ', f['fix']['commands'][0])
+        step, = f['fix']['plan']
+        self.assertEqual(step['params']['PolicyName'], 'notify-fn-sns-access')
+        # the fake holds the document as IAM returns it: this text, URL-encoded
+        original = json.dumps(existing, indent=4)
+        close = original.rindex(']')
+        added = ('{"Sid":"RunbookGrant2","Effect":"Allow","Action":["sns:Publish"],'
+                 '"Resource":"arn:aws:sns:us-east-1:123456789012:order-events"}')
+        self.assertEqual(step['params']['PolicyDocument'],
+                         original[:close] + ',' + added + original[close:])
+        merged = json.loads(step['params']['PolicyDocument'])
+        self.assertEqual(merged['Statement'][:2], existing['Statement'])  # not widened
+        self.assertEqual(step['before'], {'PolicyDocument': original})
+        self.assertEqual(step['undo'], {'service': 'iam', 'operation': 'PutRolePolicy', 'params': {
+            'RoleName': 'notify-fn-role', 'PolicyName': 'notify-fn-sns-access',
+            'PolicyDocument': original}})
+        self.assertIn('statements added to inline policy notify-fn-sns-access', f['fix']['changes'])
+        self.assertIn('its own statements unchanged', f['fix']['explain'])
+
+    def test_access_denied_merge_then_apply_allows_and_keeps_the_others(self):
+        if not os.access(AWS_CLI, os.X_OK):
+            self.skipTest('no aws CLI at %s' % AWS_CLI)
+        world = load_world()
+        role = world['iam']['roles']['notify-fn-role']
+        role['inline_policies']['notify-fn-sns-access'] = {'Version': '2012-10-17', 'Statement': {
+            'Effect': 'Allow', 'Action': 'sns:Publish',
+            'Resource': 'arn:aws:sns:us-east-1:123456789012:other-topic'}}
+        path = self.write('world.json', json.dumps(world))
+        with fake_aws(path) as fake:
+            _, findings = self.triage(fake, 'notify-fn')
+            argv = shlex.split(self.only(findings, 'fail', 'sns:Publish')['fix']['commands'][0])
+            proc = subprocess.run([AWS_CLI] + argv[1:] + ['--endpoint-url', fake.url],
+                                  env=self.env_for(fake), capture_output=True, text=True,
+                                  timeout=120)
+            self.assertEqual(proc.returncode, 0, proc.stderr)
+            proc = subprocess.run([AWS_CLI, 'iam', 'get-role-policy', '--role-name',
+                                   'notify-fn-role', '--policy-name', 'notify-fn-sns-access',
+                                   '--endpoint-url', fake.url], env=self.env_for(fake),
+                                  capture_output=True, text=True, timeout=120)
+            self.assertEqual(proc.returncode, 0, proc.stderr)
+            r, after = self.triage(fake, 'notify-fn')
+        doc = json.loads(proc.stdout)['PolicyDocument']
+        # a single statement object became a list; it is still there, unchanged
+        self.assertEqual(doc['Statement'][0], {
+            'Effect': 'Allow', 'Action': 'sns:Publish',
+            'Resource': 'arn:aws:sns:us-east-1:123456789012:other-topic'})
+        self.assertEqual(doc['Statement'][1]['Resource'],
+                         'arn:aws:sns:us-east-1:123456789012:order-events')
+        self.assertEqual(r.code, 0, repr(r))
+        self.only(after, 'info', 'allows it now')
+
+    def test_access_denied_unreadable_policy_of_that_name_gets_no_plan(self):
+        world = load_world()
+        role = world['iam']['roles']['notify-fn-role']
+        role['inline_policies']['notify-fn-sns-access'] = {'Version': '2012-10-17', 'Statement': []}
+        path = self.write('world.json', json.dumps(world))
+        faults = self.write('faults.json', json.dumps([{
+            'kind': 'access_denied', 'service': 'iam', 'operation': 'GetRolePolicy'}]))
+        with fake_aws(path, faults=faults) as fake:
+            _, findings = self.triage(fake, 'notify-fn')
+        f = self.only(findings, 'fail', 'sns:Publish')
+        self.assertNotIn('plan', f['fix'])
+        self.assertIn('already has an inline policy notify-fn-sns-access that could not be read',
+                      f['fix']['explain'])
 
     def test_access_denied_after_running_its_fix_the_role_allows_it(self):
         if not os.access(AWS_CLI, os.X_OK):

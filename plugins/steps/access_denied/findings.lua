@@ -6,6 +6,8 @@
 -- policy as a PutRolePolicy plan (fix.actions) with a verify entry per permission, or the
 -- reads that show the Deny to edit.
 local actions = require("fix.actions")
+local json = require("runbook.json")
+local merge = require("steps.access_denied.merge")
 local plan = require("fix.plan")
 local policy = require("lib.policy")
 local text = require("lib.text")
@@ -80,17 +82,50 @@ function M.unreadable_role(ctx, name, reason)
     confidence = "medium" }
 end
 
--- A new inline policy's name: per service when there is one, never an existing name.
-local function policy_name(ctx, groups, existing)
+-- The inline policy the grants go in: per service when there is one. The same name each
+-- time, so a second fix adds to the first (merge.lua) instead of piling up policies.
+local function policy_name(ctx, groups)
   local services = {}
   for _, g in ipairs(groups) do services[#services + 1] = policy.service_of(g.action) end
   services = text.unique(services)
   table.sort(services)
-  local base = #services == 1 and ("%s-%s-access"):format(ctx.function_name, services[1])
+  return #services == 1 and ("%s-%s-access"):format(ctx.function_name, services[1])
     or ctx.function_name .. "-least-privilege"
-  local taken = {}
-  for _, n in ipairs(existing or {}) do taken[n] = true end
-  return policy.unique_name(base, taken)
+end
+
+-- The inline policy `name` of the role as read: { text, document }, or nil, and true when
+-- the role has it but it could not be read.
+local function existing_policy(role, name)
+  local has = false
+  for _, n in ipairs(role.inline_names or {}) do if n == name then has = true end end
+  if not has then return nil, false end
+  for _, p in ipairs(role.list) do
+    if p.kind == "inline" and p.name == name and p.text then return p, false end
+  end
+  return nil, true
+end
+
+-- The PutRolePolicy plan of the least-privilege statements `doc` into inline policy
+-- `name`: a new policy, or the existing one with the statements appended (every byte of
+-- it kept). Returns the plan step, or nil and why there is none.
+local function grant_step(role, name, doc)
+  local statements = {}
+  for i, st in ipairs(doc.Statement) do
+    statements[i] = { Effect = st.Effect, Action = st.Action, Resource = st.Resource }
+  end
+  local existing, unreadable = existing_policy(role, name)
+  if unreadable then
+    return nil, ("the role already has an inline policy %s that could not be read: add the "
+      .. "statements to it by hand (PutRolePolicy replaces the whole document)"):format(name)
+  end
+  if not existing then
+    merge.name_statements(statements, nil)
+    return actions.put_role_policy(role.name, name, merge.new_document(statements))
+  end
+  merge.name_statements(statements, existing.document)
+  local merged, err = merge.append(existing.text, statements)
+  if not merged then return nil, ("inline policy %s: %s"):format(name, err) end
+  return actions.put_role_policy(role.name, name, merged, existing.text)
 end
 
 --- The role lacks these permissions: one least-privilege policy, one PutRolePolicy.
@@ -109,17 +144,36 @@ function M.missing(ctx, role, missing)
     #missing == 1 and missing[1].action or "these actions on these resources")
   local fix = { explain = "add a least-privilege inline policy to the execution role, scoped to "
     .. "the exact resource ARNs the code was refused" }
-  local name = policy_name(ctx, named, role.inline_names)
-  if #named > 0 then
-    fix.plan = { actions.put_role_policy(role.name, name, policy.document_text(doc)) }
+  local name = policy_name(ctx, named)
+  local step, why_not
+  if #named > 0 then step, why_not = grant_step(role, name, doc) end
+  if step then
+    local merged = step.before.PolicyDocument ~= json.null
+    fix.plan = { step }
     fix.verify, fix.changes = {}, {}
+    local read = { service = "iam", operation = "GetRolePolicy",
+                   params = { RoleName = role.name, PolicyName = name } }
     for _, g in ipairs(named) do
-      fix.verify[#fix.verify + 1] = { what = ("the role's policies allow %s on %s"):format(g.action,
-        policy.grant_resource(g.action, g.resource)), step = "access_denied" }
+      local resource = g.exact or g.resource
+      fix.verify[#fix.verify + 1] = {
+        what = ("inline policy %s of role %s allows %s on %s"):format(name, role.name, g.action,
+          resource),
+        read = read, path = "PolicyDocument", op = "allows",
+        value = { action = g.action, resource = resource },
+      }
       fix.changes[#fix.changes + 1] = pair_label(g)
     end
-    fix.changes = ("role %s: + inline policy %s allowing %s"):format(role.name, name,
+    fix.verify[#fix.verify + 1] = { what = "the access_denied step finds no permission missing",
+                                    step = "access_denied" }
+    fix.changes = ("role %s: %s %s allowing %s"):format(role.name,
+      merged and "statements added to inline policy" or "+ inline policy", name,
       table.concat(fix.changes, "; "))
+    if merged then
+      fix.explain = fix.explain .. ("; the role already has inline policy %s: the statements are "
+        .. "added to it, its own statements unchanged"):format(name)
+    end
+  elseif why_not then
+    fix.explain = fix.explain .. "; " .. why_not
   end
   for _, g in ipairs(named) do
     if policy.grant_resource(g.action, g.resource) ~= g.resource then
@@ -150,7 +204,7 @@ function M.missing(ctx, role, missing)
       .. "needs it errors on each invocation",
     fix = fix,
     confidence = #unnamed > 0 and #named == 0 and "medium" or "high",
-    data = { role = role.name, policy_name = #named > 0 and name or nil, policy = doc,
+    data = { role = role.name, policy_name = step and name or nil, policy = doc,
              denied = denied },
   }
 end
@@ -182,6 +236,8 @@ function M.denied(ctx, role, g, verdict)
         .. "this; otherwise change the code so it no longer calls %s (the commands show the "
         .. "policy to edit)"):format(d.sid and (" " .. d.sid) or "", d.policy, g.action),
       plan = deny_policy_reads(role, d),
+      manual = "an explicit Deny is someone's decision and these calls only read the policy: "
+        .. "narrow the Deny by hand if the function is meant to do this",
     },
     confidence = "high",
     data = { role = role.name, action = g.action, resource = g.resource, count = g.count,
