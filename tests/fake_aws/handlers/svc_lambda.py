@@ -16,11 +16,13 @@ import re
 import uuid
 
 from errors import AwsError
+from handlers import lambda_updates
 from handlers.common import page
 
 ACCOUNT_LIMITS = {'TotalCodeSize': 80530636800, 'CodeSizeUnzipped': 262144000,
                   'CodeSizeZipped': 52428800, 'ConcurrentExecutions': 1000}
 MIN_UNRESERVED = 100
+POLICY_LIMIT = 20480  # bytes of a function's resource-based policy
 UPDATABLE = ('Role', 'Handler', 'Description', 'Timeout', 'MemorySize', 'Runtime',
              'KMSKeyArn', 'TracingConfig', 'DeadLetterConfig', 'EphemeralStorage',
              'FileSystemConfigs', 'SnapStart', 'Environment')
@@ -136,11 +138,13 @@ def resolved_config(ctx, name, entry, qualifier):
 
 def get_function_configuration(ctx, params):
     name, entry, qualifier = get_function(ctx, params)
+    lambda_updates.observe(ctx, name, entry)
     return resolved_config(ctx, name, entry, qualifier)
 
 
 def get_function_op(ctx, params):
     name, entry, qualifier = get_function(ctx, params)
+    lambda_updates.observe(ctx, name, entry)
     out = {'Configuration': resolved_config(ctx, name, entry, qualifier),
            'Code': entry.get('code') or {
                'RepositoryType': 'S3',
@@ -237,6 +241,11 @@ def add_permission(ctx, params):
                        'exists. Please provide a new statement id, or remove the existing '
                        'statement.' % params['StatementId'])
     statement = _statement(ctx, name, qualifier, params)
+    size = len(json.dumps(dict(policy, Statement=policy['Statement'] + [statement]),
+                          separators=(',', ':')))
+    if size > POLICY_LIMIT:
+        raise AwsError('PolicyLengthExceededException', 'The final policy size (%d) is bigger '
+                       'than the limit (%d).' % (size, POLICY_LIMIT))
     policy['Statement'].append(statement)
     holder[key] = policy
     _touch(ctx, entry)
@@ -245,10 +254,12 @@ def add_permission(ctx, params):
 
 def remove_permission(ctx, params):
     _, entry, qualifier = get_function(ctx, params)
+    _check_revision(entry, params)
     holder, key = _policy_holder(entry, qualifier)
     policy = holder.get(key)
-    statements = (policy or {}).get('Statement', []) if not isinstance(policy, str) \
-        else json.loads(policy)['Statement']
+    if isinstance(policy, str):
+        policy = json.loads(policy)
+    statements = (policy or {}).get('Statement', [])
     kept = [s for s in statements if s.get('Sid') != params['StatementId']]
     if len(kept) == len(statements):
         raise AwsError('ResourceNotFoundException', 'Statement %s is not found in resource '
@@ -295,12 +306,14 @@ def put_function_concurrency(ctx, params):
                        "UnreservedConcurrentExecution below its minimum value of [%d]."
                        % MIN_UNRESERVED)
     entry['reserved_concurrency'] = wanted
+    _touch(ctx, entry)
     return {'ReservedConcurrentExecutions': wanted}
 
 
 def delete_function_concurrency(ctx, params):
     _, entry, _ = get_function(ctx, params, allow_qualifier=False)
     entry['reserved_concurrency'] = None
+    _touch(ctx, entry)
     return {}
 
 
@@ -321,21 +334,11 @@ def _apply_update(ctx, config, params):
 def update_function_configuration(ctx, params):
     name, entry, _ = get_function(ctx, params, allow_qualifier=False)
     config = entry['configuration']
-    if config.get('LastUpdateStatus') == 'InProgress':
-        raise AwsError('ResourceConflictException', 'The operation cannot be performed at '
-                       'this time. An update is in progress for resource: %s'
-                       % function_arn(ctx.world, name))
+    lambda_updates.refuse_if_updating(ctx, name, config)
     _check_revision(entry, params)
     _apply_update(ctx, config, params)
     _touch(ctx, entry)
-    response = copy.deepcopy(config)
-    response.update({'LastUpdateStatus': 'InProgress',
-                     'LastUpdateStatusReason': 'The function is being created.',
-                     'LastUpdateStatusReasonCode': 'Creating'})
-    if not ctx.world.section('lambda').get('update_settles', True):
-        config.update({k: response[k] for k in ('LastUpdateStatus', 'LastUpdateStatusReason',
-                                                'LastUpdateStatusReasonCode')})
-    return response
+    return lambda_updates.begin(ctx, name, entry)
 
 
 def list_tags(ctx, params):
