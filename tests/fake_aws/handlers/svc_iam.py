@@ -9,10 +9,14 @@ policies are built in so worlds only need to name them.
 import datetime
 import fnmatch
 import json
+import re
 import urllib.parse
 
 from errors import AwsError
 from handlers.common import fake_id, page
+
+MANAGED_PER_ROLE = 10  # IAM's default quota of managed policies attached to one role
+INLINE_BYTES_PER_ROLE = 10240  # all inline policies of a role together, whitespace excluded
 
 BUILTIN_POLICIES = {
     'arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole': {
@@ -120,11 +124,29 @@ def list_attached(ctx, params):
             **({'Marker': marker} if marker else {})}
 
 
+def _check_arn(arn):
+    if not re.match(r'^arn:aws[\w-]*:iam::(\d{12}|aws):policy/', arn):
+        raise AwsError('InvalidInput', 'ARN %s is not valid.' % arn)
+
+
 def attach_role_policy(ctx, params):
     entry = _role(ctx, params['RoleName'])
+    _check_arn(params['PolicyArn'])
     _policy(ctx, params['PolicyArn'])
     if params['PolicyArn'] not in entry['attached_policies']:
+        if len(entry['attached_policies']) >= MANAGED_PER_ROLE:
+            raise AwsError('LimitExceeded', 'Cannot exceed quota for PoliciesPerRole: %d'
+                           % MANAGED_PER_ROLE)
         entry['attached_policies'].append(params['PolicyArn'])
+    return {}
+
+
+def detach_role_policy(ctx, params):
+    entry = _role(ctx, params['RoleName'])
+    _check_arn(params['PolicyArn'])
+    if params['PolicyArn'] not in entry['attached_policies']:
+        raise AwsError('NoSuchEntity', 'Policy %s was not found.' % params['PolicyArn'])
+    entry['attached_policies'].remove(params['PolicyArn'])
     return {}
 
 
@@ -153,7 +175,27 @@ def put_role_policy(ctx, params):
             raise ValueError('no Statement')
     except ValueError:
         raise AwsError('MalformedPolicyDocument', 'Syntax errors in policy.') from None
+    others = {k: v for k, v in entry['inline_policies'].items() if k != params['PolicyName']}
+    size = sum(len(_compact(d)) for d in others.values()) + len(_compact(doc))
+    if size > INLINE_BYTES_PER_ROLE:
+        raise AwsError('LimitExceeded', 'Maximum policy size of %d bytes exceeded for role %s'
+                       % (INLINE_BYTES_PER_ROLE, params['RoleName']))
     entry['inline_policies'][params['PolicyName']] = doc
+    return {}
+
+
+def _compact(doc):
+    """A document as IAM counts it against the quota: without whitespace."""
+    if isinstance(doc, str):
+        doc = json.loads(doc)
+    return json.dumps(doc, separators=(',', ':'))
+
+
+def delete_role_policy(ctx, params):
+    entry = _role(ctx, params['RoleName'])
+    if entry['inline_policies'].pop(params['PolicyName'], None) is None:
+        raise AwsError('NoSuchEntity', 'The role policy with name %s cannot be found.'
+                       % params['PolicyName'])
     return {}
 
 
@@ -252,6 +294,8 @@ HANDLERS = {
     ('iam', 'ListRolePolicies'): list_role_policies,
     ('iam', 'GetRolePolicy'): get_role_policy,
     ('iam', 'PutRolePolicy'): put_role_policy,
+    ('iam', 'DeleteRolePolicy'): delete_role_policy,
+    ('iam', 'DetachRolePolicy'): detach_role_policy,
     ('iam', 'GetPolicy'): get_policy,
     ('iam', 'GetPolicyVersion'): get_policy_version,
     ('iam', 'ListPolicyVersions'): list_policy_versions,
