@@ -4,7 +4,9 @@ Exists so tests can look inside and steer a running server: GET /__fake/health,
 GET /__fake/requests (every AWS request received, with service, operation, params,
 key id, signature verdict, status, faults), POST /__fake/requests/clear, GET/POST
 /__fake/faults (replace), POST /__fake/faults/add, GET /__fake/world (current state,
-secrets dropped) and POST /__fake/shutdown. The request log never holds a secret.
+secrets dropped), POST /__fake/traffic (synthetic invocations: metrics and log lines
+at the current time, see traffic.py) and POST /__fake/shutdown. The request log never
+holds a secret.
 """
 
 import base64
@@ -15,6 +17,7 @@ import threading
 
 import awstime
 import faults as faults_mod
+import traffic
 from dispatch import Response
 
 
@@ -141,9 +144,12 @@ def handle(app, method, path, body):
             return _json(200, app.faults.snapshot())
         if route == ('GET', '/__fake/world'):
             return _json(200, json_safe(app.world.to_json()))
+        if route == ('POST', '/__fake/traffic'):
+            with app.world.lock:
+                return _json(200, traffic.add(app.world, _load(body)))
         if route == ('POST', '/__fake/shutdown'):
             return Response(200, {'Content-Type': 'application/json'}, b'{"ok": true}\n',
                             action='shutdown')
-    except faults_mod.FaultError as exc:
+    except (faults_mod.FaultError, traffic.TrafficError) as exc:
         return _json(400, {'error': str(exc)})
     return _json(404, {'error': 'no control endpoint %s %s' % (method, path)})

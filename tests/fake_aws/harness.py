@@ -22,6 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 
@@ -159,6 +160,16 @@ class FakeAws:
 
     def world_state(self):
         return self.control('GET', '/__fake/world')
+
+    def traffic(self, function, **fields):
+        """Add invocations of `function` at the server's current time (metrics and
+        log lines; fields as in traffic.py: invocations, errors, timeouts, throttles,
+        duration_ms, log_lines...). Returns the summary (request_ids, log_stream...)."""
+        try:
+            return self.control('POST', '/__fake/traffic', dict(fields, function=function))
+        except urllib.error.HTTPError as exc:
+            detail = json.loads(exc.read().decode() or '{}').get('error', str(exc))
+            raise ValueError('fake_aws: %s' % detail) from None
 
     def credentials(self, index=0):
         """The world's credentials entry (access_key_id, secret_access_key, ...)."""
