@@ -300,6 +300,13 @@ class Aliases(FakeTestCase):
             RoutingConfig={'AdditionalVersionWeights': {'7': 0.5}}),
             'InvalidParameterValueException', 400,
             '^Alias with weights can not be used with Provisioned Concurrency$')
+        lam.create_alias(FunctionName='my-fn', Name='split', FunctionVersion='8',
+                         RoutingConfig={'AdditionalVersionWeights': {'7': 0.5}})
+        self.assertAwsError(lambda: lam.put_provisioned_concurrency_config(
+            FunctionName='my-fn', Qualifier='split', ProvisionedConcurrentExecutions=2),
+            'InvalidParameterValueException', 400,
+            '^Alias with weights can not be used with Provisioned Concurrency$')
+        lam.delete_alias(FunctionName='my-fn', Name='split')
 
 
 class EventSourceMappings(FakeTestCase):

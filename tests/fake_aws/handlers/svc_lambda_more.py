@@ -96,6 +96,10 @@ def put_pcc(ctx, params):
         raise AwsError('InvalidParameterValueException', 'Provisioned Concurrency Configs '
                        'cannot be applied to unpublished function versions.')
     _, entry, qualifier = get_function(ctx, {'FunctionName': name, 'Qualifier': qualifier})
+    if entry['aliases'].get(qualifier, {}).get('RoutingConfig', {}).get(
+            'AdditionalVersionWeights'):
+        raise AwsError('InvalidParameterValueException', 'Alias with weights can not be used '
+                       'with Provisioned Concurrency')
     wanted = params['ProvisionedConcurrentExecutions']
     reserved = entry.get('reserved_concurrency')
     if reserved is not None and wanted > reserved:
