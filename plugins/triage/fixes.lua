@@ -9,6 +9,7 @@
 local exit = require("triage.exit")
 local finding = require("triage.finding")
 local remedy = require("runbook.remedy")
+local runbook = require("runbook")
 
 local M = {}
 
@@ -85,7 +86,7 @@ function M.run(items, only, fn, rerun)
     counts[outcome.status] = (counts[outcome.status] or 0) + 1
     lines[#lines + 1] = ("  [%s] %s: %s%s"):format(o.item.id, f.title,
       WORDS[outcome.status] or outcome.status, outcome.reason and (" (" .. outcome.reason .. ")") or "")
-    if remedy.quit_requested() and outcome.status ~= "declined" then break end
+    if runbook.interrupted() then break end -- Ctrl-C at a prompt: offer nothing more
   end
   local code = exit.OK
   if counts.failed > 0 then
