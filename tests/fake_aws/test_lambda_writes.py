@@ -161,6 +161,17 @@ class UpdateFailure(FakeTestCase):
         self.assertNotIn('LastUpdateStatusReasonCode', done)
 
 
+class FailureRule(unittest.TestCase):
+    def test_true_is_a_generic_failure_and_count_runs_out(self):
+        from handlers.lambda_updates import _take_failure
+        self.assertEqual(_take_failure({'update_failure': True})['LastUpdateStatusReasonCode'],
+                         'InternalError')
+        section = {'update_failure': {'count': 1, 'LastUpdateStatusReasonCode': 'InvalidSubnet'}}
+        self.assertEqual(_take_failure(section)['LastUpdateStatus'], 'Failed')
+        self.assertIsNone(_take_failure(section))
+        self.assertIsNone(_take_failure({}))
+
+
 class UpdateNeverSettles(FakeTestCase):
     world = basic_with(update_settles=False)
 
