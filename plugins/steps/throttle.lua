@@ -4,11 +4,12 @@
 -- unreserved pool (get-account-settings), the function's reserved concurrency
 -- (get-function-concurrency; 0 means every invoke is throttled), its provisioned
 -- concurrency, the Throttles and ConcurrentExecutions metrics over the window and the
--- event source mappings that feed it; then say which limit the peak reached and give the
--- fixes in the guide's order: an SQS buffer with MaximumConcurrency, provisioned
--- concurrency, a limit increase. Throttling codes in the function's own logs are its calls
--- to other services being throttled: the unavailable step owns that cause; this step only
--- says, in its verdict's evidence, that those lines are not Lambda throttling.
+-- event source mappings that feed it; then say which limit the peak reached, plan the one
+-- remedy that fits it and name the guide's others (an SQS buffer with MaximumConcurrency,
+-- provisioned concurrency, a limit increase) in words (steps/throttle/plans.lua).
+-- Throttling codes in the function's own logs are its calls to other services being
+-- throttled: the unavailable step owns that cause; this step only says, in its verdict's
+-- evidence, that those lines are not Lambda throttling.
 --
 -- This file decides (which limit, how much to ask for); steps/throttle/findings.lua says
 -- it and builds the fix plans.
@@ -38,7 +39,6 @@ local M = step.define{
   fixes = {
     "lambda PutFunctionConcurrency", "lambda DeleteFunctionConcurrency",
     "lambda PutProvisionedConcurrencyConfig", "lambda PublishVersion", "lambda CreateAlias",
-    "lambda UpdateEventSourceMapping", "sqs CreateQueue", "lambda CreateEventSourceMapping",
     "service-quotas RequestServiceQuotaIncrease"
   },
   args = {
@@ -189,6 +189,7 @@ function checks.throttled(s)
     -- demand the reservation turned away: the peak scaled by attempts per served invoke
     local scale = s.invoked > 0 and (s.invoked + s.throttled) / s.invoked or 1
     sizes.raise, sizes.scale = clamp(s, seen * scale * a.headroom), scale
+    sizes.raise_need = math.max(1, math.ceil(seen * scale * a.headroom))
     return explain.at_reservation(s, seen, sizes)
   elseif at_limit then
     return explain.at_account_limit(s, seen, cap, sizes)

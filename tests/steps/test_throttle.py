@@ -9,9 +9,13 @@ Behaviour changed on purpose (Step API v2):
 - the function's own throttled downstream calls are no longer a separate info finding
   (the unavailable step owns that cause): the verdict's evidence says they are not Lambda
   throttling;
-- every fix that is an API call is a plan, its commands rendered from it. The embedded
-  lambda model predates ScalingConfig, so the two MaximumConcurrency calls stay text lines
-  after the plan's commands until the model is regenerated (see guide_commands below).
+- every fix that is an API call is a plan, its commands rendered from it.
+
+Changed on purpose (remediation): a plan is a sequence applied in order, so each finding
+plans the one remedy that fits its cause (remove a zero reservation; raise a reservation
+within the account's unreserved capacity; a limit increase, manual; provisioned concurrency
+for bursts, manual) and names the guide's other remedies (the SQS buffer among them) in
+its explanation.
 """
 
 import json
@@ -44,19 +48,6 @@ class ThrottleStepTest(StepTestCase):
         self.assertEqual(len(chosen), 1, json.dumps(findings, indent=1))
         return chosen[0]
 
-    def guide_commands(self, fix, scaling, planned):
-        """The fix's commands: the MaximumConcurrency calls (`scaling`, as the text the
-        old step wrote, and as their rendering once the model knows ScalingConfig) first,
-        then `planned`; with today's model, the planned ones first and the text after."""
-        if ('lambda', 'UpdateEventSourceMapping') in ops(fix) or \
-                ('lambda', 'CreateEventSourceMapping') in ops(fix):
-            rendered = [c.replace(' MaximumConcurrency=%s' % c.rsplit('=', 1)[1],
-                                  " '{\"MaximumConcurrency\":%s}'" % c.rsplit('=', 1)[1])
-                        for c in scaling]
-            self.assertEqual(fix['commands'], rendered + planned)
-        else:
-            self.assertEqual(fix['commands'], planned + scaling)
-
     def test_throttle_reports_reserved_concurrency_zero(self):
         r, findings = self.triage('throttle', 'checkout-fn')
         self.assertEqual(r.code, 1, repr(r))
@@ -70,12 +61,14 @@ class ThrottleStepTest(StepTestCase):
                       '(100% of attempts throttled)', ev)
         self.assertIn('AccountLimit.ConcurrentExecutions 1,000, UnreservedConcurrentExecutions 950',
                       ev)
-        self.assertEqual(f['fix']['commands'][0],
-                         'aws lambda delete-function-concurrency --function-name checkout-fn')
-        self.assertRegex(f['fix']['commands'][1],
-                         r'^aws lambda put-function-concurrency --function-name checkout-fn '
-                         r'--reserved-concurrent-executions \d+$')
-        self.assertIn('ReservedConcurrentExecutions 0 -> none', f['fix']['changes'])
+        # one remedy planned; the alternative (a real reservation) is described, not glued on
+        self.assertEqual(f['fix']['commands'],
+                         ['aws lambda delete-function-concurrency --function-name checkout-fn'])
+        self.assertIn('reserve a real number instead of removing it (10: no invocation ran to '
+                      'size it from)', f['fix']['explain'])
+        self.assertEqual(f['fix']['changes'], 'ReservedConcurrentExecutions 0 -> none (shares the '
+                                              '950 unreserved executions)')
+        self.assertNotIn('manual', f['fix'])
         self.assertEqual(f['confidence'], 'high')
         self.assertEqual(f['data']['reserved'], 0)
         self.assertEqual(f['data']['series']['label'], 'Throttles')
@@ -84,22 +77,20 @@ class ThrottleStepTest(StepTestCase):
     def test_throttle_reserved_zero_fix_is_a_plan_with_undo_and_verify(self):
         r, findings = self.triage('throttle', 'checkout-fn')
         fix = self.one(findings, 'fail')['fix']
-        self.assertEqual(ops(fix), [('lambda', 'DeleteFunctionConcurrency'),
-                                    ('lambda', 'PutFunctionConcurrency')])
-        delete, put = fix['plan']
+        self.assertEqual(ops(fix), [('lambda', 'DeleteFunctionConcurrency')])
+        delete, = fix['plan']
         self.assertEqual(delete['params'], {'FunctionName': 'checkout-fn'})
         self.assertEqual(delete['before'], {'ReservedConcurrentExecutions': 0})
-        self.assertEqual(delete['undo']['params'], {'FunctionName': 'checkout-fn',
-                                                    'ReservedConcurrentExecutions': 0})
-        self.assertEqual(put['params']['FunctionName'], 'checkout-fn')
-        self.assertEqual(put['before'], {'ReservedConcurrentExecutions': None})
-        self.assertEqual(fix['commands'][1], 'aws lambda put-function-concurrency --function-name '
-                         'checkout-fn --reserved-concurrent-executions %d'
-                         % put['params']['ReservedConcurrentExecutions'])
-        self.assertEqual(fix['verify'][0]['read']['operation'], 'GetFunctionConcurrency')
-        self.assertEqual((fix['verify'][0]['op'], fix['verify'][0]['value']), ('~=', 0))
+        self.assertEqual(delete['after'], {'ReservedConcurrentExecutions': None})
+        self.assertEqual(delete['undo'], {'service': 'lambda', 'operation': 'PutFunctionConcurrency',
+                                          'params': {'FunctionName': 'checkout-fn',
+                                                     'ReservedConcurrentExecutions': 0}})
+        self.assertEqual(delete['read']['operation'], 'GetFunctionConcurrency')
+        check, = fix['verify']
+        self.assertEqual(check['read'], delete['read'])
+        self.assertEqual((check['path'], check['op']), ('ReservedConcurrentExecutions', 'absent'))
 
-    def test_throttle_reports_the_account_limit_and_fixes_in_the_guides_order(self):
+    def test_throttle_reports_the_account_limit_and_plans_only_the_limit_increase(self):
         r, findings = self.triage('throttle', 'image-resize-fn')
         self.assertEqual(r.code, 1, repr(r))
         f = self.one(findings, 'fail')
@@ -112,21 +103,22 @@ class ThrottleStepTest(StepTestCase):
         self.assertIn('SQS event source arn:aws:sqs:us-east-1:123456789012:image-uploads '
                       '(mapping 6e1f0a2b-9c8d-4e7f-a6b5-c4d3e2f1a0b9, Enabled): no '
                       'ScalingConfig.MaximumConcurrency', ev)
-        # the guide's order: SQS buffer, provisioned concurrency, limit increase
-        self.guide_commands(f['fix'], [
-            'aws lambda update-event-source-mapping --uuid 6e1f0a2b-9c8d-4e7f-a6b5-c4d3e2f1a0b9 '
-            '--scaling-config MaximumConcurrency=475'], [
-            'aws lambda put-provisioned-concurrency-config --function-name image-resize-fn '
-            '--qualifier live --provisioned-concurrent-executions 850',
+        fix = f['fix']
+        self.assertEqual(fix['commands'], [
             'aws service-quotas request-service-quota-increase --service-code lambda '
             '--quota-code L-B99A9384 --desired-value 2000'])
-        plan = {p['operation']: p for p in f['fix']['plan']}
-        self.assertEqual(plan['PutProvisionedConcurrencyConfig']['undo']['operation'],
-                         'DeleteProvisionedConcurrencyConfig')
-        self.assertEqual(plan['RequestServiceQuotaIncrease']['params'],
-                         {'ServiceCode': 'lambda', 'QuotaCode': 'L-B99A9384',
-                          'DesiredValue': 2000})
-        self.assertIsNone(plan['RequestServiceQuotaIncrease'].get('undo'))
+        step, = fix['plan']
+        self.assertEqual(step['params'], {'ServiceCode': 'lambda', 'QuotaCode': 'L-B99A9384',
+                                          'DesiredValue': 2000})
+        self.assertIsNone(step.get('undo'))
+        # a request no call takes back: shown, never applied
+        self.assertIn('no call takes back', fix['manual'])
+        # the guide's other remedies, in its order, in words
+        self.assertIn("alternatives in the field guide's order of preference: 1) cap the SQS "
+                      'pollers at ScalingConfig.MaximumConcurrency 475 (event source mapping '
+                      '6e1f0a2b-9c8d-4e7f-a6b5-c4d3e2f1a0b9)', fix['explain'])
+        self.assertIn('2) keep 850 environments warm with provisioned concurrency on live',
+                      fix['explain'])
         self.assertEqual(f['data']['throttles'], 4627)
         self.assertEqual(f['data']['peak_concurrency'], 902)
         self.assertEqual(max(f['data']['series']['values']), 2215)
@@ -154,60 +146,93 @@ class ThrottleStepTest(StepTestCase):
         self.assertEqual(f['title'], 'throttled at its reserved concurrency: peak 50 of 50 '
                                      'reserved, 633 throttles in the last 1h')
         self.assertIn('ReservedConcurrentExecutions 50', '\n'.join(f['evidence']))
-        self.guide_commands(f['fix'], [
-            'aws lambda update-event-source-mapping --uuid 0f9e8d7c-6b5a-4c3d-9e2f-1a0b9c8d7e6f '
-            '--scaling-config MaximumConcurrency=50'], [
-            # peak 50 x (8,641 + 633) / 8,641 attempts per served invoke x 1.5 headroom
-            'aws lambda put-function-concurrency --function-name ledger-fn '
-            '--reserved-concurrent-executions 81'])
-        put = [p for p in f['fix']['plan'] if p['operation'] == 'PutFunctionConcurrency'][0]
+        fix = f['fix']
+        # peak 50 x (8,641 + 633) / 8,641 attempts per served invoke x 1.5 headroom
+        self.assertEqual(fix['commands'], ['aws lambda put-function-concurrency --function-name '
+                                           'ledger-fn --reserved-concurrent-executions 81'])
+        put, = fix['plan']
         self.assertEqual((put['before'], put['after']), ({'ReservedConcurrentExecutions': 50},
                                                          {'ReservedConcurrentExecutions': 81}))
-        self.assertEqual(put['undo']['params']['ReservedConcurrentExecutions'], 50)
-        self.assertEqual(f['fix']['verify'][0]['what'], 'ReservedConcurrentExecutions >= 81')
-        self.assertEqual(f['fix']['changes'], 'ReservedConcurrentExecutions 50 -> 81, or the same '
-                                              'peak served from a queue')
-        for cmd in f['fix']['commands']:
-            self.assertNotIn('provisioned-concurrency', cmd)
+        self.assertEqual(put['undo']['params'], {'FunctionName': 'ledger-fn',
+                                                 'ReservedConcurrentExecutions': 50})
+        check, = fix['verify']
+        self.assertEqual((check['what'], check['path'], check['op'], check['value']),
+                         ('ReservedConcurrentExecutions >= 81', 'ReservedConcurrentExecutions',
+                          '>=', 81))
+        self.assertEqual(fix['changes'], 'ReservedConcurrentExecutions 50 -> 81')
+        self.assertTrue(fix['explain'].startswith(
+            'raise the reservation to 81 (peak 50 x 1.07 attempts per served invoke x 1.5 '
+            'headroom); alternatives'), fix['explain'])
+        self.assertIn('cap the SQS pollers at ScalingConfig.MaximumConcurrency 50', fix['explain'])
+        self.assertNotIn('manual', fix)
 
-    def test_throttle_plans_a_queue_and_an_alias_from_the_published_version(self):
+    def account_world(self, limit):
+        with open(os.path.join(HERE, '..', 'worlds', 'throttle.json'), encoding='utf-8') as fh:
+            world = json.load(fh)
+        world['lambda']['account_settings']['AccountLimit']['ConcurrentExecutions'] = limit
+        return self.write('world-%d.json' % limit, json.dumps(world))
+
+    def test_throttle_raises_a_reservation_only_within_the_unreserved_capacity(self):
+        # limit 170, 50 reserved: 120 unreserved, of which 100 must stay: at most 70
+        r, findings = self.triage(self.account_world(170), 'ledger-fn')
+        fix = self.one(findings, 'fail')['fix']
+        self.assertIn('UnreservedConcurrentExecutions 120', '\n'.join(self.one(findings, 'fail')['evidence']))
+        put, = fix['plan']
+        self.assertEqual(put['params'], {'FunctionName': 'ledger-fn', 'ReservedConcurrentExecutions': 70})
+        self.assertEqual(put['after'], {'ReservedConcurrentExecutions': 70})
+        self.assertEqual(fix['verify'][0]['value'], 70)
+        self.assertIn('raise the reservation to 70, the most the account allows (50 reserved + 120 '
+                      'unreserved - the 100 that must stay unreserved), short of the 81 needed',
+                      fix['explain'])
+        # limit 120: 70 unreserved, no room at all: no plan, and why
+        r, findings = self.triage(self.account_world(120), 'ledger-fn')
+        fix = self.one(findings, 'fail')['fix']
+        self.assertNotIn('plan', fix)
+        self.assertIn('the account has no room to raise the reservation (70 unreserved, 100 must '
+                      'stay unreserved)', fix['explain'])
+
+    def test_throttle_account_limit_names_a_queue_and_a_new_alias_in_words(self):
         r, findings = self.triage('throttle', 'burst-fn')
         self.assertEqual(r.code, 1, repr(r))
         f = self.one(findings, 'fail')
         self.assertTrue(f['title'].startswith('account concurrency limit reached: peak 950 of 950 '
                                               'unreserved'), f['title'])
         fix = f['fix']
-        planned = [op for op in ops(fix) if op[1] != 'CreateEventSourceMapping']
-        self.assertEqual(planned, [('sqs', 'CreateQueue'), ('lambda', 'PublishVersion'),
-                                   ('lambda', 'CreateAlias'),
-                                   ('lambda', 'PutProvisionedConcurrencyConfig'),
-                                   ('service-quotas', 'RequestServiceQuotaIncrease')])
-        by_op = {p['operation']: p for p in fix['plan']}
-        self.assertEqual(by_op['CreateQueue']['params'], {'QueueName': 'burst-fn-buffer'})
-        self.assertEqual(by_op['CreateQueue']['undo']['operation'], 'DeleteQueue')
-        # the alias points at the version PublishVersion returns (no placeholder)
-        publish = [op[1] for op in ops(fix)].index('PublishVersion') + 1
-        self.assertEqual(by_op['CreateAlias']['params'],
-                         {'FunctionName': 'burst-fn', 'Name': 'live',
-                          'FunctionVersion': {'$ref': {'step': publish, 'field': 'Version'}}})
-        self.assertEqual(by_op['PutProvisionedConcurrencyConfig']['params'],
-                         {'FunctionName': 'burst-fn', 'Qualifier': 'live',
-                          'ProvisionedConcurrentExecutions': 300})
-        self.guide_commands(fix, [
-            'aws lambda create-event-source-mapping --function-name burst-fn --event-source-arn '
-            'arn:aws:sqs:us-east-1:123456789012:burst-fn-buffer --scaling-config '
-            'MaximumConcurrency=475'], [
-            'QUEUE_URL=$(aws sqs create-queue --queue-name burst-fn-buffer --query QueueUrl '
-            '--output text)',
+        self.assertEqual(ops(fix), [('service-quotas', 'RequestServiceQuotaIncrease')])
+        self.assertIn('1) put an SQS queue in front (arn:aws:sqs:us-east-1:123456789012:burst-fn-'
+                      'buffer: producers send to it instead of invoking) and let Lambda poll it at '
+                      'MaximumConcurrency 475; 2) keep 300 environments warm with provisioned '
+                      'concurrency on a new alias', fix['explain'])
+
+    def test_throttle_bursts_below_the_limit_plan_provisioned_concurrency_as_manual(self):
+        with open(os.path.join(HERE, '..', 'worlds', 'throttle.json'), encoding='utf-8') as fh:
+            world = json.load(fh)
+        # without the account-wide peak, burst-fn's own peak (300) is far below the pool
+        world['cloudwatch']['metrics'] = [m for m in world['cloudwatch']['metrics']
+                                          if m.get('Dimensions')]
+        r, findings = self.triage(self.write('burst.json', json.dumps(world)), 'burst-fn')
+        f = self.one(findings, 'warn')
+        fix = f['fix']
+        self.assertEqual(ops(fix), [('lambda', 'PublishVersion'), ('lambda', 'CreateAlias'),
+                                    ('lambda', 'PutProvisionedConcurrencyConfig')])
+        publish, alias, pc = fix['plan']
+        self.assertEqual(alias['params'], {'FunctionName': 'burst-fn', 'Name': 'live',
+                                           'FunctionVersion': {'$ref': {'step': 1, 'field': 'Version'}}})
+        self.assertEqual(alias['undo']['operation'], 'DeleteAlias')
+        self.assertEqual(pc['params'], {'FunctionName': 'burst-fn', 'Qualifier': 'live',
+                                        'ProvisionedConcurrentExecutions': 300})
+        self.assertEqual(pc['undo']['operation'], 'DeleteProvisionedConcurrencyConfig')
+        self.assertEqual(fix['commands'][:2], [
             'VERSION=$(aws lambda publish-version --function-name burst-fn --query Version '
             '--output text)',
             'aws lambda create-alias --function-name burst-fn --name live --function-version '
-            '"$VERSION"',
-            'aws lambda put-provisioned-concurrency-config --function-name burst-fn --qualifier '
-            'live --provisioned-concurrent-executions 300',
-            'aws service-quotas request-service-quota-increase --service-code lambda '
-            '--quota-code L-B99A9384 --desired-value 2000'])
-        self.assertNotIn('VERSION_FROM_PUBLISH', json.dumps(fix))
+            '"$VERSION"'])
+        check, = fix['verify']
+        self.assertEqual((check['path'], check['op'], check['value']),
+                         ('RequestedProvisionedConcurrentExecutions', '>=', 300))
+        self.assertIn('billed by the hour', fix['manual'])
+        self.assertIn('put an SQS queue in front', fix['explain'])
+        self.assertIn('ask for a concurrency limit of 2,000', fix['explain'])
 
     def test_throttle_queue_arn_follows_the_partition(self):
         # burst-fn of the throttle world, moved to aws-cn (the fake takes the ARNs a world
@@ -223,7 +248,7 @@ class ThrottleStepTest(StepTestCase):
         path = self.write('cn.json', json.dumps(world))
         r, findings = self.triage(path, 'burst-fn')
         fix = self.one(findings, 'fail')['fix']
-        text = '\n'.join(fix['commands']) + json.dumps(fix.get('plan'))
+        text = fix['explain'] + '\n'.join(fix['commands']) + json.dumps(fix.get('plan'))
         self.assertIn('arn:aws-cn:sqs:cn-north-1:123456789012:burst-fn-buffer', text)
         self.assertNotIn('arn:aws:sqs', text)
 

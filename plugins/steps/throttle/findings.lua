@@ -106,13 +106,15 @@ function M.reserved_zero(s, need, basis)
       .. "purpose to switch a function off during an incident; if nobody meant it, remove it",
     fix = {
       explain = ("remove the reservation so the function shares the account's unreserved "
-        .. "pool (the first command; stop there), or reserve a real number (%d: %s; the "
-        .. "second command)"):format(need, basis),
-      plan = plans.reinstate(s, need),
-      verify = { plans.concurrency_check(s, "~=", 0,
-        "ReservedConcurrentExecutions is no longer 0") },
-      changes = ("ReservedConcurrentExecutions 0 -> none (the %s unreserved executions), or "
-        .. "0 -> %d"):format(fmt(s.unreserved or 0), need),
+        .. "pool again; if the 0 was meant as a cap rather than a switch-off, reserve a real "
+        .. "number instead of removing it (%d: %s)"):format(need, basis),
+      plan = plans.remove_zero(s),
+      verify = { plans.concurrency_check(s, "absent", nil,
+        "the function has no reserved concurrency (it shares the unreserved pool)") },
+      changes = s.unreserved
+        and ("ReservedConcurrentExecutions 0 -> none (shares the %s unreserved executions)")
+          :format(fmt(s.unreserved))
+        or "ReservedConcurrentExecutions 0 -> none (shares the unreserved pool)",
     },
     confidence = "high",
     data = data(s),
@@ -126,14 +128,44 @@ local function throttled_finding(s, f)
   s.ctx:finding(f)
 end
 
+-- The reservation raised to `need`, within what the account can reserve: { plan, verify,
+-- changes, explain }; without a plan when the account settings are unknown or leave no
+-- room, saying so. `why` explains `need`.
+local function raise_fix(s, need, why)
+  local cap = plans.capacity(s)
+  if not cap then
+    return { explain = ("raise the reservation (to %d: %s) once you know the room: the account "
+      .. "settings could not be read, and a reservation may not leave fewer than %d executions "
+      .. "unreserved (aws lambda get-account-settings)"):format(need, why, plans.MIN_UNRESERVED) }
+  end
+  if cap <= s.reserved then
+    return { explain = ("the account has no room to raise the reservation (%s unreserved, %d "
+      .. "must stay unreserved): ask for a higher concurrency limit or lower another "
+      .. "function's reservation"):format(fmt(s.unreserved), plans.MIN_UNRESERVED) }
+  end
+  local n = math.min(need, cap)
+  local explain = ("raise the reservation to %d (%s)"):format(n, why)
+  if n < need then
+    explain = ("raise the reservation to %d, the most the account allows (%d reserved + %s "
+      .. "unreserved - the %d that must stay unreserved), short of the %d needed (%s)"):format(n,
+      s.reserved, fmt(s.unreserved), plans.MIN_UNRESERVED, need, why)
+  end
+  return { explain = explain, plan = plans.raise(s, n),
+           verify = { plans.concurrency_check(s, ">=", n,
+             ("ReservedConcurrentExecutions >= %d"):format(n)) },
+           changes = ("ReservedConcurrentExecutions %d -> %d"):format(s.reserved, n) }
+end
+
+-- explain + "; " + the guide's other remedies.
+local function with_alternatives(fix, s, sizes, except)
+  local others = plans.alternatives(s, sizes, except)
+  if others then fix.explain = fix.explain and (fix.explain .. "; " .. others) or others end
+  return fix
+end
+
 function M.at_reservation(s, seen, sizes)
-  local fix, explain = plans.guide_fix(s, sizes)
-  fix.explain = explain .. ("; or raise the reservation to %d (peak %s x %.2f attempts per "
-    .. "served invoke x %.1f headroom)"):format(sizes.raise, fmt(seen), sizes.scale, s.a.headroom)
-  fix.verify = { plans.concurrency_check(s, ">=", sizes.raise,
-    ("ReservedConcurrentExecutions >= %d"):format(sizes.raise)) }
-  fix.changes = ("ReservedConcurrentExecutions %d -> %d, or the same peak served from a queue")
-    :format(s.reserved, sizes.raise)
+  local fix = raise_fix(s, sizes.raise_need, ("peak %s x %.2f attempts per served invoke x %.1f "
+    .. "headroom"):format(fmt(seen), sizes.scale, s.a.headroom))
   throttled_finding(s, {
     severity = "fail",
     title = ("throttled at its reserved concurrency: peak %s of %d reserved, %s throttles in "
@@ -141,15 +173,22 @@ function M.at_reservation(s, seen, sizes)
     why = "reserved concurrency is a ceiling as well as a guarantee: once the function runs "
       .. "that many environments, every further invoke is rejected with 429 even when the "
       .. "account has room. Provisioned concurrency cannot exceed it",
-    fix = fix,
+    fix = with_alternatives(fix, s, sizes, "raise"),
   })
 end
 
 function M.at_account_limit(s, seen, cap, sizes)
-  local fix, explain = plans.guide_fix(s, sizes)
-  fix.explain = explain
-  fix.changes = ("bursts queue in SQS instead of failing; %d warm environments; account limit "
-    .. "%s -> %s"):format(sizes.pc_n, fmt(s.account_limit or 0), fmt(sizes.quota or 0))
+  local fix = { explain = ("every function without a reservation shares the %s unreserved "
+    .. "executions, and together they used them all"):format(fmt(cap)) }
+  if sizes.quota then
+    fix.explain = ("ask for a concurrency limit of %s (Service Quotas, allow 48-72 hours): %s")
+      :format(fmt(sizes.quota), fix.explain)
+    fix.plan = plans.quota(s, sizes.quota)
+    fix.manual = "a quota increase is a request to AWS that no call takes back: file it once "
+      .. "the peak is known to be real demand"
+    fix.changes = ("account concurrency limit %s -> %s (requested)"):format(fmt(s.account_limit),
+      fmt(sizes.quota))
+  end
   throttled_finding(s, {
     severity = "fail",
     title = ("account concurrency limit reached: peak %s of %s unreserved (limit %s), %s "
@@ -158,13 +197,22 @@ function M.at_account_limit(s, seen, cap, sizes)
     why = "every function without a reservation shares the account's unreserved concurrency "
       .. "in the region; when their sum reaches it, further invokes of any of them are "
       .. "rejected with 429 TooManyRequestsException",
-    fix = fix,
+    fix = with_alternatives(fix, s, sizes, "quota"),
   })
 end
 
 function M.below_limit(s, seen, cap, cap_name, sizes)
-  local fix, explain = plans.guide_fix(s, sizes)
-  fix.explain, fix.changes = explain, "bursts are absorbed by a queue or by warm environments"
+  local fix = {}
+  if sizes.pc_n and sizes.pc_n > 0 then
+    fix.explain = ("keep %d environments warm with provisioned concurrency on %s, so bursts "
+      .. "find them ready"):format(sizes.pc_n, s.alias or "a new alias live (of a newly "
+      .. "published version: callers must invoke the alias)")
+    fix.plan = plans.warm(s, sizes.pc_n)
+    fix.manual = "provisioned concurrency is billed by the hour whether used or not, and a new "
+      .. "alias helps only once callers invoke it: decide, then run the commands"
+    fix.verify = { plans.provisioned_check(s, sizes.pc_n) }
+    fix.changes = ("provisioned concurrency %d on %s"):format(sizes.pc_n, s.alias or "alias live")
+  end
   throttled_finding(s, {
     severity = "warn",
     title = ("%s throttles in the last %s while peak concurrency %s stayed below the %s (%s)")
@@ -172,21 +220,27 @@ function M.below_limit(s, seen, cap, cap_name, sizes)
     why = "throttles below the limit come from bursts faster than Lambda's scaling rate "
       .. "(1,000 new environments every 10 s per function) or spikes shorter than the metric "
       .. "period; callers still see 429",
-    fix = fix,
+    fix = with_alternatives(fix, s, sizes, "warm"),
   })
 end
 
 function M.near_limit(s)
   local cap, seen = s.reserved or s.unreserved, s.peak or 0
-  local fix = plans.guide_fix(s, s.sizes)
-  fix.explain = "add headroom before the next peak: queue bursts or raise the limit"
+  local fix
+  if s.reserved then
+    fix = raise_fix(s, math.ceil(seen * s.a.headroom), ("peak %s x %.1f headroom"):format(
+      fmt(seen), s.a.headroom))
+  else
+    fix = { explain = "add headroom before the next peak: ask for a higher concurrency limit "
+      .. "(Service Quotas) if the demand is real" }
+  end
   s.ctx:finding{
     severity = "warn",
     title = ("no throttles yet, but peak concurrency %s is %s of the %s %s"):format(fmt(seen),
       stats.fmt_pct(seen, cap), fmt(cap), s.reserved and "reserved" or "unreserved"),
     evidence = verdict_evidence(s),
     why = "the next burst above the limit is rejected with 429 TooManyRequestsException",
-    fix = fix,
+    fix = with_alternatives(fix, s, s.sizes, "raise"),
     confidence = "medium",
     data = data(s),
   }

@@ -1,27 +1,25 @@
---- steps.throttle.plans: the throttle step's fixes as plans (fix.plan), in the field
---- guide's order.
+--- steps.throttle.plans: the throttle step's fixes as plans (fix.plan).
 --
--- The field guide's "Diagnosing Lambda Throttling" gives the fixes in order of
--- preference: put an SQS queue in front and cap its pollers (ScalingConfig
--- .MaximumConcurrency), keep environments warm with provisioned concurrency, ask for a
--- higher concurrency limit (Service Quotas). A plan is applied in order, so the guide's
--- alternatives are one plan in that order and the finding's explanation says where to stop.
+-- The field guide's "Diagnosing Lambda Throttling" names several remedies: an SQS queue in
+-- front with capped pollers (ScalingConfig.MaximumConcurrency), provisioned concurrency, a
+-- higher reservation, a higher account limit (Service Quotas). They are alternatives, and a
+-- plan is a sequence applied in order, so each finding's plan is the one remedy that fits
+-- its cause, and the others are described in its explanation (alternatives()):
+--   reservation 0          DeleteFunctionConcurrency (shares the unreserved pool again)
+--   at its reservation     PutFunctionConcurrency, never past what the account can reserve
+--                          (AWS keeps 100 executions unreserved: current + unreserved - 100)
+--   at the account's pool  RequestServiceQuotaIncrease (manual: a request no call takes back)
+--   bursts below a limit   provisioned concurrency on an alias (manual: it is billed by the
+--                          hour, and a new alias only helps once callers invoke it)
 --
--- The SQS buffer's queue ARN is built with lib.arn.sqs_queue from the run's partition,
--- region and account: CreateQueue returns the queue URL, not its ARN, and the ARN is fixed
--- by those three and the name, so the rendered command shows the real value (a reference
--- to GetQueueAttributes' QueueArn would need a third call and a shell variable).
+-- The SQS buffer is always words: a new queue does nothing until the producers send to it,
+-- and the embedded lambda model (botocore 1.29.27) predates ScalingConfig, so capping the
+-- pollers of an existing mapping cannot be a validated plan step yet. Its queue ARN is
+-- built with lib.arn.sqs_queue from the run's partition, region and account.
 -- publish-version + create-alias pass the published Version by reference (plan.ref).
---
--- The embedded lambda model (botocore 1.29.27) predates ScalingConfig, so until it is
--- regenerated the two calls that set MaximumConcurrency (UpdateEventSourceMapping,
--- CreateEventSourceMapping) cannot be validated plan steps: they stay text lines, shown
--- after the plan's commands. With a model that knows ScalingConfig they are plan steps in
--- the guide's order, with no change here.
 local actions = require("fix.actions")
 local json = require("runbook.json")
 local lib_arn = require("lib.arn")
-local model = require("fix.model")
 local plan = require("fix.plan")
 local stats = require("lib.stats")
 
@@ -44,55 +42,61 @@ function M.concurrency_check(s, op, value, what)
            path = "ReservedConcurrentExecutions", op = op, value = value }
 end
 
----------------------------------------------------------------------------------------
--- the guide's fixes as one plan
-
--- Whether the embedded model lets a plan set ScalingConfig (see the header).
-local function plans_scaling_config()
-  local tree = model.input("lambda", "UpdateEventSourceMapping")
-  return tree and tree.members and tree.members.ScalingConfig ~= nil
+--- A verify entry: the provisioned concurrency requested on the alias is at least n.
+function M.provisioned_check(s, n)
+  local qualifier = s.alias or NEW_ALIAS
+  return { what = ("provisioned concurrency on %s >= %d"):format(qualifier, n),
+           read = call("lambda", "GetProvisionedConcurrencyConfig",
+             { FunctionName = s.name, Qualifier = qualifier }),
+           path = "RequestedProvisionedConcurrentExecutions", op = ">=", value = n }
 end
 
--- 1) the SQS buffer: cap the pollers of existing SQS mappings, or create a queue and a
--- mapping that polls it. `lines` takes the text commands the model cannot plan yet.
-local function sqs_buffer(s, p, lines, sizes)
-  local n, as_plan = sizes.sqs_max, plans_scaling_config()
+-- Lambda keeps at least this many executions unreserved in every account.
+M.MIN_UNRESERVED = 100
+
+--- The most the function may reserve: its reservation plus the unreserved pool, less the
+--- 100 executions AWS keeps unreserved; nil when the account settings were not read.
+function M.capacity(s)
+  if not s.unreserved then return nil end
+  return (s.reserved or 0) + s.unreserved - M.MIN_UNRESERVED
+end
+
+-- The SQS buffer, in words: cap the pollers of existing SQS mappings, or put a queue in
+-- front.
+local function sqs_words(s, n)
   if #s.sqs > 0 then
-    for _, m in ipairs(s.sqs) do
-      if as_plan then
-        p[#p + 1] = actions.update_event_source_mapping(m.UUID,
-          { ScalingConfig = { MaximumConcurrency = n } }, m)
-      else
-        lines[#lines + 1] = ("aws lambda update-event-source-mapping --uuid %s "
-          .. "--scaling-config MaximumConcurrency=%d"):format(m.UUID, n)
-      end
-    end
-    return ("1) cap the SQS pollers at MaximumConcurrency %d so bursts wait in the queue "
-      .. "instead of being throttled"):format(n)
+    local ids = {}
+    for i, m in ipairs(s.sqs) do ids[i] = m.UUID end
+    return ("cap the SQS pollers at ScalingConfig.MaximumConcurrency %d (event source mapping%s "
+      .. "%s) so bursts wait in the queue instead of being throttled"):format(n,
+      #ids > 1 and "s" or "", table.concat(ids, ", "))
   end
   local queue = s.name .. "-buffer"
-  local queue_arn = lib_arn.sqs_queue(s.ctx.partition, s.ctx.region, s.account, queue)
-  local i = #p + 1
-  p[i] = plan.call("sqs", "CreateQueue", { QueueName = queue }, {
-    before = { QueueName = json.null }, after = { QueueName = queue },
-    undo = call("sqs", "DeleteQueue", { QueueUrl = plan.ref(i, "QueueUrl") }),
-    read = call("sqs", "GetQueueUrl", { QueueName = queue }),
-  })
-  if as_plan then
-    p[i + 1] = plan.call("lambda", "CreateEventSourceMapping", { FunctionName = s.name,
-      EventSourceArn = queue_arn, ScalingConfig = { MaximumConcurrency = n } }, {
-      before = { EventSourceArn = json.null }, after = { EventSourceArn = queue_arn },
-      undo = call("lambda", "DeleteEventSourceMapping", { UUID = plan.ref(i + 1, "UUID") }),
-      read = call("lambda", "ListEventSourceMappings",
-        { FunctionName = s.name, EventSourceArn = queue_arn }),
-    })
-  else
-    lines[#lines + 1] = ("aws lambda create-event-source-mapping --function-name %s "
-      .. "--event-source-arn %s --scaling-config MaximumConcurrency=%d"):format(s.name,
-      queue_arn, n)
+  return ("put an SQS queue in front (%s: producers send to it instead of invoking) and let "
+    .. "Lambda poll it at MaximumConcurrency %d"):format(
+    lib_arn.sqs_queue(s.ctx.partition, s.ctx.region, s.account, queue), n)
+end
+
+--- The guide's remedies other than the planned one (`except`: "sqs", "warm", "raise",
+--- "quota"), in its order of preference, as one sentence: "alternatives: 1) ...; 2) ...".
+function M.alternatives(s, sizes, except)
+  local parts = {}
+  local function add(kind, words)
+    if kind ~= except and words then parts[#parts + 1] = words end
   end
-  return ("1) put an SQS queue in front (producers send to it instead of invoking) and let "
-    .. "Lambda poll it at MaximumConcurrency %d"):format(n)
+  add("sqs", sqs_words(s, sizes.sqs_max))
+  if sizes.pc_n and sizes.pc_n > 0 then
+    add("warm", ("keep %d environments warm with provisioned concurrency on %s (billed by the "
+      .. "hour)"):format(sizes.pc_n, s.alias or "a new alias"))
+  end
+  if sizes.raise then add("raise", ("raise the reservation to %d"):format(sizes.raise)) end
+  if sizes.quota then
+    add("quota", ("ask for a concurrency limit of %s (Service Quotas, quota %s; allow 48-72 "
+      .. "hours)"):format(fmt(sizes.quota), QUOTA_CODE))
+  end
+  if #parts == 0 then return nil end
+  for i, p in ipairs(parts) do parts[i] = ("%d) %s"):format(i, p) end
+  return "alternatives in the field guide's order of preference: " .. table.concat(parts, "; ")
 end
 
 -- The provisioned concurrency configured on `qualifier` now, or nil.
@@ -105,50 +109,38 @@ local function provisioned_on(s, qualifier)
   return nil
 end
 
--- 2) provisioned concurrency on the alias, or on a new alias of a newly published version.
-local function warm_environments(s, p, n)
-  local alias = s.alias
+--- Provisioned concurrency n on the alias, or on a new alias "live" of a newly published
+--- version: the plan.
+function M.warm(s, n)
+  local p, alias = {}, s.alias
   if not alias then
     p[#p + 1] = actions.publish_version(s.name)
     p[#p + 1] = actions.create_alias(s.name, NEW_ALIAS, plan.ref(#p, "Version"))
   end
   p[#p + 1] = actions.put_provisioned_concurrency(s.name, alias or NEW_ALIAS, n,
     alias and provisioned_on(s, alias) or nil)
-  return ("2) keep %d environments warm with provisioned concurrency on %s (the observed peak "
-    .. "of %s, within the unreserved pool)"):format(n, alias or "a new alias", fmt(s.peak or 0))
+  return p
 end
 
--- 3) a higher account limit (no undo: a granted increase is not given back by a call).
-local function limit_increase(s, p, quota)
-  p[#p + 1] = plan.call("service-quotas", "RequestServiceQuotaIncrease",
+--- A higher account limit: the plan (no undo: a granted increase is not given back by a
+--- call).
+function M.quota(s, quota)
+  return { plan.call("service-quotas", "RequestServiceQuotaIncrease",
     { ServiceCode = "lambda", QuotaCode = QUOTA_CODE, DesiredValue = quota }, {
       before = { DesiredValue = s.account_limit or json.null }, after = { DesiredValue = quota },
       read = call("service-quotas", "GetServiceQuota",
         { ServiceCode = "lambda", QuotaCode = QUOTA_CODE }),
-    })
-  return ("3) ask for a concurrency limit of %s (Service Quotas; allow 48-72 hours)")
-    :format(fmt(quota))
+    }) }
 end
 
---- The guide's fixes for these sizes: { plan, commands (text the model cannot plan
---- yet) }, explanation.
-function M.guide_fix(s, sizes)
-  local p, lines, parts = {}, {}, {}
-  parts[#parts + 1] = sqs_buffer(s, p, lines, sizes)
-  if sizes.raise then
-    p[#p + 1] = actions.put_concurrency(s.name, s.reserved, sizes.raise)
-  end
-  if sizes.pc_n and sizes.pc_n > 0 then parts[#parts + 1] = warm_environments(s, p, sizes.pc_n) end
-  if sizes.quota then parts[#parts + 1] = limit_increase(s, p, sizes.quota) end
-  return { plan = #p > 0 and p or nil, commands = lines },
-    "alternatives in the field guide's order of preference (the plan runs them in that "
-    .. "order; stop when one suffices): " .. table.concat(parts, "; ")
+--- The reservation raised from the current one to n: the plan.
+function M.raise(s, n)
+  return { actions.put_concurrency(s.name, s.reserved, n) }
 end
 
---- A zero reservation removed, then a real one of n (the finding says to stop after the
---- first to share the unreserved pool instead).
-function M.reinstate(s, n)
-  return { actions.delete_concurrency(s.name, 0), actions.put_concurrency(s.name, nil, n) }
+--- The zero reservation removed (the function shares the unreserved pool again): the plan.
+function M.remove_zero(s)
+  return { actions.delete_concurrency(s.name, 0) }
 end
 
 return M
