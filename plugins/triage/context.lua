@@ -290,6 +290,8 @@ local function denied_finding(err, what)
       explain = ("grant %s to the identity that runs the triage (or use the AWS managed "
         .. "ReadOnlyAccess policy), then run the triage again"):format(action),
       plan = grant_plan(kind, who, M.iam_action(err, what), resource),
+      manual = "this grants the identity running runbook more access: its administrator "
+        .. "decides, then runs the command",
       changes = ("allow %s on %s"):format(action, resource),
     },
     confidence = "high",

@@ -154,6 +154,7 @@ class BadGatewayTest(StepTestCase):
         self.assertFalse([f for f in findings if 'Malformed' in f['title']], findings)
         f = self.only(findings, 'fail', 'orders-fn failed 4 invocations')
         step, = f['fix']['plan']
+        self.assertIn('writes whole requests and responses', f['fix']['manual'])
         self.assertEqual((step['service'], step['operation']), ('apigateway', 'UpdateStage'))
         self.assertEqual(step['params'], {'restApiId': 'p9q8r7s6t5', 'stageName': 'prod',
                                           'patchOperations': LOGGING_OPS})

@@ -158,6 +158,7 @@ class ColdStartStepTest(StepTestCase):
     def test_cold_start_snapstart_fix_is_a_plan_that_moves_the_alias_to_the_published_version(self):
         r, f = self.finding('cold_start', 'invoice-renderer')
         plan = f['fix']['plan']
+        self.assertIn('moving the alias shifts live traffic', f['fix']['manual'])
         self.assertEqual([s['operation'] for s in plan],
                          ['UpdateFunctionConfiguration', 'PublishVersion', 'UpdateAlias'])
         self.assertEqual(plan[0]['params'], {'FunctionName': 'invoice-renderer',
@@ -191,6 +192,7 @@ class ColdStartStepTest(StepTestCase):
                             SLOW_BURSTY, peak=4)
         r, f = self.finding(world, 'pdf-preview')
         plan = f['fix']['plan']
+        self.assertIn('billed by the hour', f['fix']['manual'])
         self.assertEqual([s['operation'] for s in plan],
                          ['PublishVersion', 'CreateAlias', 'PutProvisionedConcurrencyConfig'])
         self.assertEqual(plan[1]['params']['FunctionVersion'], {'$ref': {'step': 1, 'field': 'Version'}})

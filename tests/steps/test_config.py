@@ -173,6 +173,7 @@ class ConfigStepTest(StepTestCase):
             'aws lambda update-function-configuration --function-name legacy-cron '
             '--runtime python3.13'])
         [step] = f['fix']['plan']
+        self.assertIn('test it on the new runtime first', f['fix']['manual'])
         self.assertEqual((step['service'], step['operation']),
                          ('lambda', 'UpdateFunctionConfiguration'))
         self.assertEqual(step['params'], {'FunctionName': 'legacy-cron', 'Runtime': 'python3.13'})

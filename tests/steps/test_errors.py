@@ -164,6 +164,9 @@ class ErrorsStepTest(StepTestCase):
         (verify,) = f['fix']['verify']
         self.assertEqual((verify['read']['operation'], verify['op']),
                          ('ListAttachedRolePolicies', 'contains'))
+        # a path a fresh reply can be judged by (fix.plan.at_path maps [] over the list)
+        self.assertEqual(verify['path'], 'AttachedPolicies[].PolicyArn')
+        self.assertNotIn('manual', f['fix'])
 
     def test_errors_builds_the_policy_arn_in_the_functions_partition(self):
         world = {'description': 'no log group in aws-cn', 'credentials': CREDS,

@@ -242,6 +242,8 @@ class ForbiddenTest(StepCase):
         errors = [f for f in findings if f['severity'] == 'error']
         self.assertTrue(errors, findings)
         self.assertIn('lambda:GetPolicy', errors[0]['title'])
+        # granting the operator more access is its administrator's call: never applied
+        self.assertIn('grants the identity running runbook more access', errors[0]['fix']['manual'])
         self.assertFalse([f for f in findings if f['severity'] == 'ok'])
 
 

@@ -107,6 +107,8 @@ class VpcStepTest(StepTestCase):
         self.assertEqual(calls(f['fix']), [('ec2', 'CreateSubnet'), ('ec2', 'AssociateRouteTable'),
                                            ('lambda', 'UpdateFunctionConfiguration')])
         create, associate, move = f['fix']['plan']
+        self.assertEqual(f['fix']['manual'], 'network changes are explained, never applied: '
+                         'check the route tables, endpoints and security groups first')
         self.assertEqual(create['params'], {'VpcId': VPC, 'CidrBlock': '10.20.4.0/22',
                                             'AvailabilityZone': 'us-east-1a'})
         self.assertEqual(create['undo']['operation'], 'DeleteSubnet')
@@ -141,6 +143,8 @@ class VpcStepTest(StepTestCase):
             '\'["sg-0b1b2b3b4b5b6b7b8"]\' --subnet-ids \'["%s"]\' --vpc-endpoint-type Interface '
             '--query VpcEndpoint.VpcEndpointId --output text)' % (VPC, ISOLATED)])
         route, endpoint = f['fix']['plan']
+        self.assertEqual(f['fix']['manual'], 'network changes are explained, never applied: '
+                         'check the route tables, endpoints and security groups first')
         self.assertEqual(route['params'], {'RouteTableId': 'rtb-0a9b8c7d6e5f40003',
                                            'DestinationCidrBlock': '0.0.0.0/0',
                                            'NatGatewayId': NAT})
@@ -192,6 +196,8 @@ class VpcStepTest(StepTestCase):
             '--ip-permissions \'[{"FromPort":443,"IpProtocol":"tcp","IpRanges":'
             '[{"CidrIp":"0.0.0.0/0"}],"ToPort":443}]\''])
         [step] = f['fix']['plan']
+        self.assertEqual(f['fix']['manual'], 'network changes are explained, never applied: '
+                         'check the route tables, endpoints and security groups first')
         rule = {'IpProtocol': 'tcp', 'FromPort': 443, 'ToPort': 443,
                 'IpRanges': [{'CidrIp': '0.0.0.0/0'}]}
         self.assertEqual(step['params'], {'GroupId': 'sg-0c1c2c3c4c5c6c7c8',
@@ -215,6 +221,8 @@ class VpcStepTest(StepTestCase):
             'aws iam attach-role-policy --role-name audit-fn-role --policy-arn '
             'arn:aws:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole'])
         [step] = f['fix']['plan']
+        self.assertEqual(f['fix']['manual'], 'network changes are explained, never applied: '
+                         'check the route tables, endpoints and security groups first')
         self.assertEqual((step['service'], step['operation'], step['params']),
                          ('iam', 'AttachRolePolicy',
                           {'RoleName': 'audit-fn-role', 'PolicyArn': 'arn:aws:iam::aws:policy/'

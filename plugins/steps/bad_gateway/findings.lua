@@ -157,6 +157,9 @@ function M.function_errors(ctx, cfg, groups, nrequests, contracts, logging_off)
       explain = table.concat(text.unique(fixes), "; ") .. (#steps > 0 and "; turn on execution "
         .. "logging to see what API Gateway receives" or ""),
       plan = #steps > 0 and steps or nil,
+      manual = #steps > 0 and ("execution logging with data trace writes whole requests and "
+        .. "responses (tokens, personal data) to CloudWatch Logs and needs the account's API "
+        .. "Gateway logging role: turn it on deliberately, and off again after") or nil,
     },
     confidence = "high",
     data = { errors = total, invocations = nrequests, kinds = kinds },

@@ -8,6 +8,8 @@
 --     then UpdateAlias (or CreateAlias "live") to the published Version (plan.ref);
 --   provisioned concurrency: PutProvisionedConcurrencyConfig on the alias, after
 --     PublishVersion and CreateAlias "live" when the function has no alias.
+-- Both are `manual` (shown, never applied by --fix): SnapStart changes how the code starts
+-- and the alias move shifts live traffic; provisioned concurrency costs money by the hour.
 local actions = require("fix.actions")
 local fix_plan = require("fix.plan")
 local render = require("fix.render")
@@ -110,8 +112,16 @@ local function fix_for(ctx, f)
   if f.fail and not f.snap_ok then
     explain[#explain + 1] = ("or raise the timeout above the slowest init (%s)"):format(fmt_ms(f.init.max))
   end
+  local manual
+  if #plan > 0 then
+    manual = f.snap_ok and ("SnapStart restores new environments from a snapshot (unique ids, "
+      .. "connections and secrets made at init are shared) and moving the alias shifts live "
+      .. "traffic to a new version: test it, then run the commands")
+      or ("provisioned concurrency is billed by the hour whether used or not, and a new alias "
+      .. "helps only once callers invoke it: decide, then run the commands")
+  end
   return { explain = table.concat(explain, "; "), plan = #plan > 0 and plan or nil,
-           verify = #verify > 0 and verify or nil, changes = changes }
+           verify = #verify > 0 and verify or nil, changes = changes, manual = manual }
 end
 
 local function evidence_for(ctx, f)

@@ -150,6 +150,8 @@ local function runtime_fix(ctx, d, target)
     plan = { actions.update_configuration(ctx.function_name, d.cfg, { Runtime = target }) },
     verify = { actions.verify_field(ctx.function_name, "Runtime", "==", target) },
     changes = ("Runtime %s -> %s"):format(d.runtime, target),
+    manual = "a new runtime can break the code or its dependencies: test it on the new "
+      .. "runtime first, then run the command",
   }
 end
 

@@ -4,7 +4,10 @@
 -- create a subnet in a free range, add a 0.0.0.0/0 route through a NAT gateway (or create
 -- one), add VPC endpoints, open HTTPS egress, turn on an endpoint's private DNS, give the
 -- role the ENI permissions, raise the ENI quota. Each builder returns { plan, verify,
--- explain, changes } for a finding's `fix`; the `aws` commands are rendered from the plan.
+-- explain, changes, manual } for a finding's `fix`; the `aws` commands are rendered from the
+-- plan. VPC problems are explained with commands and never applied (M.MANUAL): a route, a
+-- NAT gateway or a security-group rule changes every workload of the network, not only
+-- this function.
 -- An id created by one call and used by the next (a new subnet, an Elastic IP, a NAT
 -- gateway) is a plan.ref, rendered as a shell variable. `s` is the step's picture of the
 -- network (steps/vpc.lua): ctx, cfg, net (ev.network), a (args), mine, used, paths.
@@ -36,6 +39,16 @@ local function add(p, service, operation, params, extra)
   return i
 end
 
+--- Why a VPC fix is shown but never applied (the fix's `manual`, docs/fix-plans.md).
+M.MANUAL = "network changes are explained, never applied: check the route tables, endpoints "
+  .. "and security groups first"
+
+-- A fix marked as never applied automatically (every fix this module builds).
+local function manual(fix)
+  fix.manual = M.MANUAL
+  return fix
+end
+
 -- The re-run of this step that must come out clean once the plan is applied.
 local function rerun(what)
   return { what = what, step = "vpc" }
@@ -57,7 +70,7 @@ function M.move(s, subnet_ids)
     verify[#verify + 1] = actions.verify_field(s.ctx.function_name, "VpcConfig.SubnetIds",
       "contains", id)
   end
-  return { plan = p, verify = verify,
+  return manual{ plan = p, verify = verify,
            changes = ("SubnetIds %s -> %s"):format(list(s.net.subnet_ids), list(subnet_ids)) }
 end
 
@@ -82,7 +95,7 @@ function M.new_subnet(s, first, keep)
                    { AssociationId = plan.ref(i, "CidrBlockAssociation.AssociationId") }),
                  read = call("ec2", "DescribeVpcs", { VpcIds = { net.vpc_id } }) }
       end)
-    return { plan = p, explain = ("%s has no free range left: add a secondary CIDR block, "
+    return manual{ plan = p, explain = ("%s has no free range left: add a secondary CIDR block, "
       .. "then create subnets in it"):format(net.vpc_id) }
   end
   local created = add(p, "ec2", "CreateSubnet", { VpcId = net.vpc_id, CidrBlock = block,
@@ -100,7 +113,7 @@ function M.new_subnet(s, first, keep)
       end)
   end
   add_move(s, p, { new_id, table.unpack(keep) })
-  return { plan = p, verify = { rerun("the function's subnets have free addresses") },
+  return manual{ plan = p, verify = { rerun("the function's subnets have free addresses") },
            explain = ("no subnet of %s has room: create a /%d (%d addresses) in the free range "
              .. "%s, give it the same route table, and move the function to it"):format(
              net.vpc_id, a.new_subnet_prefix, cidr.usable_ips(a.new_subnet_prefix), block) }
@@ -199,7 +212,7 @@ function M.route(s, path, subnet_ids, services, rt_ids)
       .. "endpoints for S3/DynamoDB are free; an interface endpoint's security group must "
       .. "accept HTTPS from the function's)"):format(list(services))
   end
-  return { plan = p, explain = list(explain),
+  return manual{ plan = p, explain = list(explain),
            verify = #p > 0 and { rerun("every subnet of the function has a way out") } or nil,
            changes = #p > 0 and ("traffic from %s leaves the VPC"):format(list(subnet_ids)) or nil },
     moved
@@ -210,7 +223,7 @@ function M.open_https(group_id)
   local rule = { { IpProtocol = "tcp", FromPort = 443, ToPort = 443,
                    IpRanges = { { CidrIp = ANYWHERE } } } }
   local params = { GroupId = group_id, IpPermissions = rule }
-  return {
+  return manual{
     explain = "allow HTTPS out (to 0.0.0.0/0, or to the endpoints' prefix lists)",
     plan = { plan.call("ec2", "AuthorizeSecurityGroupEgress", params, {
       undo = call("ec2", "RevokeSecurityGroupEgress", params),
@@ -223,7 +236,7 @@ end
 --- ModifyVpcEndpoint: private DNS on, so the SDK's public host name resolves to it.
 function M.private_dns(endpoint_id)
   local function set(on) return { VpcEndpointId = endpoint_id, PrivateDnsEnabled = on } end
-  return { plan = { plan.call("ec2", "ModifyVpcEndpoint", set(true), {
+  return manual{ plan = { plan.call("ec2", "ModifyVpcEndpoint", set(true), {
              before = { PrivateDnsEnabled = false }, after = { PrivateDnsEnabled = true },
              undo = call("ec2", "ModifyVpcEndpoint", set(false)),
              read = call("ec2", "DescribeVpcEndpoints", { VpcEndpointIds = { endpoint_id } }) }) },
@@ -233,7 +246,7 @@ end
 --- AttachRolePolicy AWSLambdaVPCAccessExecutionRole (in the run's partition) to `role`.
 function M.vpc_role_policy(ctx, role, explain)
   local policy_arn = arn.managed_policy(ctx.partition, VPC_POLICY)
-  return { explain = explain,
+  return manual{ explain = explain,
            plan = { actions.attach_role_policy(role, policy_arn) },
            verify = { rerun(("role %s may create network interfaces"):format(role)) },
            changes = ("role %s gains AWSLambdaVPCAccessExecutionRole"):format(role) }
@@ -241,9 +254,12 @@ end
 
 --- RequestServiceQuotaIncrease of the ENI quota, and the look-up of unused interfaces.
 function M.eni_quota(s, explain)
-  return { explain = explain,
+  return manual{ explain = explain,
            plan = { plan.call("service-quotas", "RequestServiceQuotaIncrease", {
-             ServiceCode = "ec2", QuotaCode = ENI_QUOTA, DesiredValue = ENI_QUOTA_WANTED }) },
+             ServiceCode = "ec2", QuotaCode = ENI_QUOTA, DesiredValue = ENI_QUOTA_WANTED }, {
+               after = { DesiredValue = ENI_QUOTA_WANTED },
+               read = call("service-quotas", "GetServiceQuota",
+                 { ServiceCode = "ec2", QuotaCode = ENI_QUOTA }) }) },
            -- a look-up, not a change: which interfaces are unused
            commands = { ("aws ec2 describe-network-interfaces --filters "
              .. "Name=status,Values=available Name=vpc-id,Values=%s"):format(s.net.vpc_id) } }
