@@ -75,6 +75,8 @@ static const char usage[] =
     "       runbook list [--steps EXPR] [--format json]   (every step found)\n"
     "       runbook show STEP [--format json]   (one step in full)\n"
     "       runbook iam-policy [RUNBOOK] [--steps EXPR] [--fix]   (its IAM policy)\n"
+    "       runbook journal [--run RUN] [--function FN] [--last N] [--format json]\n"
+    "       runbook undo ENTRY|--last|--run RUN   (reverse journaled changes)\n"
     "\n"
     "options (accepted anywhere before --; after the script, --help is the script's):\n"
     "  --region REGION       AWS region (else AWS_REGION, AWS_DEFAULT_REGION, profile)\n"
@@ -136,8 +138,11 @@ static int take_value(int argc, char **argv, int *i, const char *name, const cha
 
 /* The commands built into the binary, each an embedded Lua script of core/lua. */
 static const char *embedded_command(const char *word) {
-  static const char *const commands[][2] = {
-      {"call", "call"}, {"check-response", "check_response"}, {"test", "test"}};
+  static const char *const commands[][2] = {{"call", "call"},
+                                            {"check-response", "check_response"},
+                                            {"test", "test"},
+                                            {"journal", "journal_cmd"},
+                                            {"undo", "undo"}};
   for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
     if (strcmp(word, commands[i][0]) == 0)
       return commands[i][1];
