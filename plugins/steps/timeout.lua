@@ -134,29 +134,36 @@ function checks.window(ctx, ev)
   }
 end
 
--- What the runtimes print when they run out of memory. "signal: killed" alone may be
--- another kill, so it counts only with a REPORT line at the limit; the others say it.
+-- What the runtimes print when they run out of memory. "signal: killed" may be another
+-- kill, so it counts only when its invocation's REPORT line is at the limit (or there is
+-- none for it); the others say it.
 local KILLED = "signal: killed"
 local OUT_OF_MEMORY = { "Runtime.OutOfMemory", "MemoryError", "JavaScript heap out of memory",
                         "java.lang.OutOfMemoryError", "fatal error: runtime: out of memory" }
 
+local function at_limit(r)
+  return r.max_memory_mb and r.memory_mb and r.max_memory_mb >= r.memory_mb
+end
+
 --- 1. Out of memory: "signal: killed" with Max Memory Used at Memory Size, or a runtime's
 --- own out-of-memory error (Runtime.OutOfMemory, MemoryError, JavaScript heap...).
 function checks.out_of_memory(ctx, ev, w)
+  local report_of = {}
+  for _, r in ipairs(w.reports) do report_of[r.request_id] = r end
   local killed, lines, explicit = {}, {}, 0
   for _, e in ipairs(w.events) do
     local said = text.contains_any(e.message, OUT_OF_MEMORY)
-    if said or e.message:find(KILLED, 1, true) then
+    local id = logs.request_id(e.message)
+    local r = id and report_of[id]
+    if said or (e.message:find(KILLED, 1, true) and (r == nil or at_limit(r))) then
       lines[#lines + 1] = e
-      if said then explicit = explicit + 1 end
-      local id = logs.request_id(e.message)
+      if said or (id and not r) then explicit = explicit + 1 end
       if id then killed[id] = e end
     end
   end
   local oom = {}
   for _, r in ipairs(w.reports) do
-    local at_limit = r.max_memory_mb and r.memory_mb and r.max_memory_mb >= r.memory_mb
-    if at_limit and (killed[r.request_id] or r.error_type == "Runtime.OutOfMemory"
+    if at_limit(r) and (killed[r.request_id] or r.error_type == "Runtime.OutOfMemory"
         or (#lines > 0 and next(killed) == nil)) then
       oom[#oom + 1] = r
     end

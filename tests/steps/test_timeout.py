@@ -303,6 +303,25 @@ class TimeoutStepTest(StepTestCase):
         self.assertIn('the real peak is unknown once it hits the limit', fix['explain'])
         self.assertEqual(f['data']['recommended_memory_mb'], 1024)
 
+    def test_timeout_signal_killed_counts_only_at_the_limit_or_without_a_report(self):
+        config = {'Runtime': 'python3.12', 'Timeout': 30, 'MemorySize': 512,
+                  'TracingConfig': {'Mode': 'Active'}}
+        killed = ('{iso} RequestId: %(rid)s Error: Runtime exited with error: signal: killed\n'
+                  'Runtime.ExitError\n')
+        # its REPORT says 90 MB of 512 MB: killed for another reason, not memory
+        world = small_world('job-fn', config, [900.0, 1200.0], lines={1: killed})
+        r, findings = self.run_world(world, 'job-fn')
+        self.assertEqual([f['severity'] for f in findings], ['ok'], findings)
+        # the killed invocation left no REPORT line: the runtime's own word counts
+        world = small_world('job-fn', config, [900.0, 1200.0])
+        stream = next(iter(world['logs']['log_groups']['/aws/lambda/job-fn']['streams'].values()))
+        stream.append({'timestamp': '-20s', 'message': killed % {
+            'rid': '0d3f1a2b-4c5d-4e6f-8a9b-0c1d2e3f4a5b'}})
+        r, findings = self.run_world(world, 'job-fn')
+        f = self.only(findings, 'fail', '')
+        self.assertEqual(f['title'], 'out of memory: 1 out-of-memory error at the 512 MB limit')
+        self.assertEqual(f['fix']['plan'][0]['params'], {'FunctionName': 'job-fn', 'MemorySize': 1024})
+
     def test_timeout_node_heap_out_of_memory_at_the_largest_size_has_no_plan(self):
         config = {'Runtime': 'nodejs22.x', 'Timeout': 30, 'MemorySize': 10240,
                   'TracingConfig': {'Mode': 'Active'}}
