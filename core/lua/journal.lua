@@ -74,7 +74,12 @@ function M.entries()
   end
   for _, r in ipairs(order) do
     local target = r.undoes and by_id[r.undoes]
-    if target and r.outcome == "applied" then target.undone_by = r.entry end
+    if target and r.outcome == "applied" then
+      target.undone_by = r.entry
+      -- undoing an undo re-applies the change that undo reversed: it is live again
+      local first = target.undoes and by_id[target.undoes]
+      if first and first.undone_by == target.entry then first.undone_by = nil end
+    end
   end
   return order, problems, path
 end

@@ -18,7 +18,8 @@
 --
 -- `--last` takes the most recent applied change that is neither an undo nor undone yet,
 -- so repeating it walks back through the history; `--run RUN` takes every applied, not yet
--- undone change of one run, newest first, as one plan.
+-- undone change of one run, newest first, as one plan. An undo's own entry can be undone
+-- by its id (a redo): the change it had reversed is live again, and --last can take it.
 --
 -- Exit codes: 0 undone (or nothing left to undo), 1 refused (see above) or not verified,
 -- 2 usage, an unknown entry or run, another account or region, 4 shown but not applied
@@ -83,9 +84,13 @@ local function parse(args)
   return o
 end
 
+-- The title of the finding a record fixed; for an undo's record, the finding its original
+-- fixed (so undoing an undo reads "undo X: <finding>", not "undo X: undo Y: <finding>").
 local function finding_title(r)
   local f = type(r.finding) == "table" and r.finding or {}
-  return is_set(f.title) and tostring(f.title) or ("%s %s"):format(r.service, r.operation)
+  local title = is_set(f.title) and tostring(f.title) or ("%s %s"):format(r.service, r.operation)
+  if is_set(r.undoes) then title = title:match("^undo [^:]+: (.*)$") or title end
+  return title
 end
 
 -- Why record r cannot be undone, or nil.
@@ -244,6 +249,16 @@ local function same_place(targets, identity)
   return true
 end
 
+-- The undo's run id (runbook.remedy: time to the second and a random suffix) must differ
+-- from every run before it, also one made in the same second by a process whose random
+-- generator got the same default seed (time and an address, fixed under a sanitizer).
+local function seed_run_id()
+  local f = io.open("/dev/urandom", "rb")
+  local bytes = f and f:read(8)
+  if f then f:close() end
+  if bytes and #bytes == 8 then math.randomseed(string.unpack("<i8", bytes)) end
+end
+
 local STATUS_EXIT = {
   verified = EXIT.OK, applied = EXIT.OK, not_cleared = EXIT.REFUSED, stale = EXIT.REFUSED,
   offered = EXIT.PENDING, declined = EXIT.PENDING, manual = EXIT.PENDING, failed = EXIT.FAILED,
@@ -282,6 +297,7 @@ local function main(...)
   for _, p in ipairs(problems or {}) do say("warning: %s", p) end
   local targets, what = select_targets(o, records, path)
   if not targets then return what end
+  seed_run_id()
   local identity, ierr = remedy.identity()
   if not identity then
     say("cannot tell who would make the change: %s: %s", tostring(ierr.code), tostring(ierr.message))

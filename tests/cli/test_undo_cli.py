@@ -185,6 +185,26 @@ class UndoCliTest(CliTestCase):
         for value in env.values():
             self.assertNotIn(value, text)
 
+    def test_undoing_an_undo_reapplies_the_change_and_last_takes_it_again(self):
+        with fake_aws('timeout') as fake:
+            run = self.fix(fake)
+            first = self.rbj(fake, '--yes', 'undo', '--last')
+            self.assertOk(first)
+            undo_id = first.out.split()[-1].rstrip(')')
+            redo = self.rbj(fake, '--yes', 'undo', undo_id)
+            self.assertFixed(fake)
+            listing = self.rbj(fake, 'journal')
+            again = self.rbj(fake, '--yes', 'undo', '--last')
+            self.assertEqual(self.config(fake)['Timeout'], 3)
+            self.assertIn(XRAY, self.attached(fake))
+        self.assertOk(redo)
+        self.assertIn('undo %s: 12 invocations timed out' % undo_id, redo.err)
+        self.assertNotIn('undo %s: undo' % undo_id, redo.err)
+        line = [x for x in listing.out.splitlines() if x.strip().startswith(run + '.2')][0]
+        self.assertTrue(line.endswith('applied'), line)  # live again: no "undone by"
+        self.assertOk(again)
+        self.assertRegex(again.out, r'^undid %s\.2 ' % run)
+
     def test_undo_run_reverses_the_whole_run_newest_first(self):
         with fake_aws('timeout') as fake:
             run = self.fix(fake)
