@@ -66,14 +66,28 @@ t.test("no_default_route_creates_a_nat_gateway_then_routes_to_it", function()
   local s = picture("aws", "us-east-1")
   local fix = fixes.route(s, s.paths["subnet-a"], { "subnet-a" }, { "sqs" }, { "rtb-1" })
   local lines = commands(fix)
-  t.eq(#lines, 4)
+  t.eq(#lines, 3)
   t.contains(lines[1], "ALLOCATION_ID=$(aws ec2 allocate-address --domain vpc")
   t.contains(lines[2], "aws ec2 create-nat-gateway --subnet-id PUBLIC_SUBNET_ID --allocation-id "
     .. "\"$ALLOCATION_ID\"")
   t.contains(lines[3], "aws ec2 create-route --route-table-id rtb-1 --destination-cidr-block "
     .. "0.0.0.0/0 --nat-gateway-id \"$NAT_GATEWAY_ID\"")
-  t.contains(lines[4], "--service-name com.amazonaws.us-east-1.sqs")
   t.contains(fix.explain, "create a NAT gateway in a public subnet")
+  -- endpoints are the alternative, named in words, not glued after the NAT gateway
+  t.contains(fix.explain, "or, without internet access, add VPC endpoints for sqs")
+  t.eq(fix.manual, fixes.MANUAL)
+end)
+
+t.test("without_a_way_out_to_plan_the_endpoints_are_the_plan", function()
+  local s = picture("aws", "us-east-1")
+  s.paths["subnet-a"] = { route = { kind = "none" } } -- no route table read: no route to add
+  local fix = fixes.route(s, s.paths["subnet-a"], { "subnet-a" }, { "sqs" }, {})
+  local lines = commands(fix)
+  t.eq(#lines, 1)
+  t.contains(lines[1], "aws ec2 create-vpc-endpoint --vpc-id vpc-1 --service-name "
+    .. "com.amazonaws.us-east-1.sqs --private-dns-enabled")
+  t.eq(fix.plan[1].params.SubnetIds, { "subnet-a" })
+  t.contains(fix.explain, "add VPC endpoints for sqs")
 end)
 
 t.test("egress_and_private_dns_plans_undo_themselves", function()

@@ -200,17 +200,23 @@ local function add_endpoint(s, p, service, rt_ids)
   end)
 end
 
---- A way out for the subnets behind `path`, and endpoints for the services they call:
---- { plan, verify, explain, changes }, and true when it moves the function.
+--- A way out for the subnets behind `path`, or else endpoints for the services they call
+--- (alternatives: the plan holds one, the explanation names the other): { plan, verify,
+--- explain, changes }, and true when it moves the function.
 function M.route(s, path, subnet_ids, services, rt_ids)
   local p, explain = {}, {}
   local how, moved = add_way_out(s, p, path)
   explain[#explain + 1] = how
   if #services > 0 then
-    for _, svc in ipairs(services) do add_endpoint(s, p, svc, rt_ids) end
-    explain[#explain + 1] = ("or, without internet access, add VPC endpoints for %s (gateway "
-      .. "endpoints for S3/DynamoDB are free; an interface endpoint's security group must "
-      .. "accept HTTPS from the function's)"):format(list(services))
+    local endpoints = ("VPC endpoints for %s (gateway endpoints for S3/DynamoDB are free; an "
+      .. "interface endpoint's security group must accept HTTPS from the function's)")
+      :format(list(services))
+    if #p == 0 then
+      for _, svc in ipairs(services) do add_endpoint(s, p, svc, rt_ids) end
+      explain[#explain + 1] = "add " .. endpoints
+    else
+      explain[#explain + 1] = "or, without internet access, add " .. endpoints .. " instead"
+    end
   end
   return manual{ plan = p, explain = list(explain),
            verify = #p > 0 and { rerun("every subnet of the function has a way out") } or nil,
