@@ -236,13 +236,23 @@ function M.put_role_policy(role_name, policy_name, document, existing)
   })
 end
 
+--- Whether a mapping counts as Enabled, from the State that GetEventSourceMapping and
+--- ListEventSourceMappings report (they have no Enabled field): nil when it has no State.
+function M.mapping_enabled(mapping)
+  local state = type(mapping) == "table" and mapping.State
+  if type(state) ~= "string" then return nil end
+  return state == "Enabled" or state == "Enabling" or state == "Updating"
+end
+
 --- UpdateEventSourceMapping `uuid` with `changes` ({ Enabled = true, BatchSize = 10 });
---- `before` is the GetEventSourceMapping reply (or just the changed fields as read).
+--- `before` is the GetEventSourceMapping reply (or just the changed fields as read; its
+--- Enabled comes from its State when it has no Enabled).
 function M.update_event_source_mapping(uuid, changes, before)
   local tree = model.input("lambda", "UpdateEventSourceMapping")
   local old = {}
   for _, k in ipairs(model.sorted_keys(changes)) do
     local v = before and before[k]
+    if k == "Enabled" and v == nil then v = M.mapping_enabled(before) end
     old[k] = v == nil and null or project(v, tree.members[k], tree)
   end
   local undo = { UUID = uuid }

@@ -88,9 +88,7 @@ local READERS = {
     local out = {}
     for _, k in ipairs(fields) do
       local v = reply and reply[k]
-      if k == "Enabled" and reply and v == nil and type(reply.State) == "string" then
-        v = reply.State == "Enabled" or reply.State == "Enabling" or reply.State == "Updating"
-      end
+      if k == "Enabled" and v == nil then v = actions.mapping_enabled(reply) end
       out[k] = is_null(v) and null or v
     end
     return out
