@@ -307,6 +307,13 @@ function M.quit_requested()
   return session.quit
 end
 
+--- The core options a remediation script decides by before it asks anything (rollback:
+--- --yes cannot choose a version): { yes = bool, dry_run = bool }.
+function M.options()
+  local opts = fix_scope.options()
+  return { yes = opts.yes == true, dry_run = opts.dry_run == true }
+end
+
 --- Asks a free-form question on the terminal (a version to roll back to): line | nil, why
 --- ("no-terminal", "end-of-input", "--yes cannot answer it", "dry run").
 function M.ask(question)
