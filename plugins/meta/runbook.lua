@@ -1,7 +1,8 @@
 ---@meta runbook
 -- LuaCATS stubs for the modules a runbook script and a triage step use: `runbook` (tasks,
 -- core/lua/runbook.lua), `runbook.aws` (core/lua/aws.lua), `runbook.core` (core/l_core.c,
--- core/l_model.c), `runbook.report` (core/l_report.c), `runbook.fs` (core/l_fs.c), and the
+-- core/l_model.c), `runbook.remedy` and `runbook.journal` (core/lua/remedy.lua, journal.lua),
+-- `runbook.report` (core/l_report.c), `runbook.fs` (core/l_fs.c), and the
 -- triage step contract (ctx, findings: docs/writing-steps.md). Editors read this file for
 -- completion and type checks; it is never executed. `runbook`, `aws` and `json` are also
 -- globals.
@@ -303,6 +304,224 @@ function fix_scope.options() end
 ---@return runbook.Error? err
 function fix_scope.journal_append(path, entry) end
 
+-- runbook.remedy ----------------------------------------------------------------------------
+
+---Remediation from a runbook script (core/lua/remedy.lua; docs/remediation.md): plan,
+---re-read, show, confirm, apply exactly what was confirmed, wait, verify, journal. Refused
+---(raises) inside a triage step's task: a step proposes a fix, `--fix` applies it.
+---@class runbook.remedy
+local remedy = {}
+
+---A plan to offer (from remedy.plan).
+---@class runbook.remedy.Plan
+---@field title string
+---@field step? string      the step id (or the runbook's name) it belongs to
+---@field fn? string        the function it changes
+---@field steps table[]     the plan steps as given (fix.plan.call), secrets included
+---@field shown table[]     the normalized copy that is shown and journaled
+---@field verify? table[]   the fix's verify entries
+---@field risk? string
+---@field hash string       what a confirmation binds
+
+---@class runbook.remedy.PlanSpec
+---@field fix table          a fix as a step writes it ({ explain, plan, verify, ... }) or a finding's normalized fix
+---@field title? string      what it fixes
+---@field step? string       a step id or the runbook's name, shown as "[step]"
+---@field ["function"]? string the function's name (journaled)
+---@field severity? string
+---@field risk? string       one line; default: the number of writes and whether each can be undone
+---@field undoes? table<integer, string> journal entry ids the plan's steps undo (undo plans)
+
+---@class runbook.remedy.Check
+---@field what string
+---@field ok boolean
+---@field detail? string
+
+---@class runbook.remedy.Result
+---@field ok boolean
+---@field applied integer    steps applied
+---@field steps integer
+---@field outputs table[]    the write replies, by step
+---@field entries string[]   journal entry ids
+---@field failed_at? integer
+---@field message? string
+---@field stale? string[]    what changed since the plan was made
+---@field error? runbook.Error
+---@field applied_at? number epoch seconds
+
+---@alias runbook.remedy.Status "offered"|"declined"|"stale"|"manual"|"failed"|"applied"|"verified"|"not_cleared"
+
+---@class runbook.remedy.Outcome
+---@field status runbook.remedy.Status  offered: shown, not applied (--dry-run, or no terminal and no --yes)
+---@field verdict? string    "fixed" | "applied, not yet observed" | "not cleared"
+---@field reason? string     one line
+---@field changed? string[]  stale: what changed
+---@field checks? runbook.remedy.Check[]
+---@field entries? string[]  journal entry ids
+---@field run? string        the journal run id
+---@field applied integer
+---@field steps integer
+
+---@param spec runbook.remedy.PlanSpec
+---@return runbook.remedy.Plan
+function remedy.plan(spec) end
+
+---Re-reads what the plan changes: true, or false and one line per difference.
+---@param p runbook.remedy.Plan
+---@return boolean fresh
+---@return string[] changed
+function remedy.check(p) end
+
+---The plan as the operator reads it (lines joined by "\n"); with `identity`, who acts where.
+---@param p runbook.remedy.Plan
+---@param identity? {arn: string, account: string, region: string}
+---@return string
+function remedy.describe(p, identity) end
+
+---Writes remedy.describe(p, remedy.identity()) to stderr.
+---@param p runbook.remedy.Plan
+function remedy.show(p) end
+
+---Asks "Apply? [y/N/a/q]" on the terminal; a "yes" binds the plan as it is now.
+---@param p runbook.remedy.Plan
+---@return "yes"|"no"|"quit"|"no-terminal"|"dry-run"
+function remedy.confirm(p) end
+
+---Applies a confirmed plan step by step (each re-read first, RevisionId from a fresh read,
+---journaled before and after it is sent).
+---@param p runbook.remedy.Plan
+---@return runbook.remedy.Result
+function remedy.apply(p) end
+
+---Fresh reads of every applied step's `after` and of the plan's `verify` entries.
+---@param p runbook.remedy.Plan
+---@param result runbook.remedy.Result
+---@return {ok: boolean, checks: runbook.remedy.Check[]}
+function remedy.verify(p, result) end
+
+---Check, show, confirm, apply, verify, in order. `opts.rerun(since)` re-runs your own check
+---on a window from the apply time: { cleared, traffic, detail }.
+---@param p runbook.remedy.Plan
+---@param opts? {rerun?: fun(since: number): {cleared: boolean, traffic?: boolean, detail?: string}}
+---@return runbook.remedy.Outcome
+function remedy.offer(p, opts) end
+
+---Who and where the writes act (STS GetCallerIdentity, read once).
+---@return {arn: string, account: string, region: string}?
+---@return runbook.Error?
+function remedy.identity() end
+
+---The run's id ("20261206T093000Z-4f2a"), shared by every write of this process.
+---@return string
+function remedy.run_id() end
+
+---A free-form answer from the terminal (which version?); nil and why ("no-terminal",
+---"end-of-input", "--yes cannot answer it") otherwise.
+---@param question string
+---@return string? line
+---@return string? why
+function remedy.ask(question) end
+
+---A yes/no that is not a plan (keep the weighted routing?); `default` under --yes, and
+---with no terminal (then why = "no-terminal").
+---@param question string
+---@param default? boolean
+---@return boolean
+---@return string? why
+function remedy.ask_yes_no(question, default) end
+
+---True once the operator answered q: offer nothing more.
+---@return boolean
+function remedy.quit_requested() end
+
+---The core options a script decides by before asking anything.
+---@return {yes: boolean, dry_run: boolean}
+function remedy.options() end
+
+-- runbook.journal ---------------------------------------------------------------------------
+
+---The remediation journal, read back (core/lua/journal.lua; docs/journal.md). Read-only:
+---only the apply path writes it.
+---@class runbook.journal
+---@field VERSION integer
+local journal = {}
+
+---One write, its "send" and "result" lines folded together.
+---@class runbook.journal.Record
+---@field entry string       "<run>.<n>"
+---@field run string
+---@field time string        when it was sent (ISO 8601)
+---@field time_done? string  when its result was written
+---@field step integer
+---@field steps integer
+---@field outcome "applied"|"failed"|"not_sent"|"unknown"
+---@field service string
+---@field operation string
+---@field params table       as sent, environment values and secrets replaced by markers
+---@field before? table
+---@field after? table
+---@field read? table
+---@field undo? {service: string, operation: string, params: table}
+---@field request_id? string
+---@field error? {code: string, message: string}
+---@field ["function"]? string
+---@field finding? {step?: string, title?: string}
+---@field identity? string
+---@field account? string
+---@field region? string
+---@field plan_hash? string
+---@field undoes? string     the entry this write undid
+---@field undone_by? string  the entry that undid this one
+
+---The run's journal path (--journal FILE, else $XDG_STATE_HOME/runbook/journal.jsonl).
+---@return string? path
+---@return runbook.Error? err
+function journal.path() end
+
+---Every line, decoded, oldest first; lines that do not parse are counted in problems.
+---@return table[]? lines
+---@return string[] problems
+---@return string? path
+function journal.lines() end
+
+---One record per write, oldest first.
+---@return runbook.journal.Record[]? records
+---@return string[] problems
+---@return string? path
+function journal.entries() end
+
+---The record of entry `id`.
+---@param id string
+---@return runbook.journal.Record?
+function journal.find(id) end
+
+---The newest applied change that is not an undo and not yet undone (`undo --last`).
+---@param entries runbook.journal.Record[]
+---@return runbook.journal.Record?
+function journal.last_undoable(entries) end
+
+---Every applied, not yet undone change of run `run`, newest first.
+---@param entries runbook.journal.Record[]
+---@param run string
+---@return runbook.journal.Record[]
+function journal.of_run(entries, run) end
+
+---Applied changes to function `fn` (and alias `alias`: params.Name), newest first.
+---@param fn string
+---@param alias? string
+---@return runbook.journal.Record[]
+function journal.history(fn, alias) end
+
+---A copy of `params` fit for the journal (environment values replaced by markers).
+---@param params table
+---@return table
+function journal.scrub(params) end
+
+---True when a journaled value holds a secret marker.
+---@param v any
+---@return boolean
+function journal.has_secret(v) end
+
 -- runbook.report ----------------------------------------------------------------------------
 
 ---What the report renderer (plugins/triage/report.lua) needs from C.
@@ -449,4 +668,4 @@ function ctx:error_from(err, what) end
 ---@field run fun(ctx: triage.Ctx, ev?: table)
 
 return { runbook = runbook, aws = aws, core = core, fix_scope = fix_scope, report = report, fs = fs,
-         ctx = ctx }
+         remedy = remedy, journal = journal, ctx = ctx }
