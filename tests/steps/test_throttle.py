@@ -191,6 +191,24 @@ class ThrottleStepTest(StepTestCase):
         self.assertIn('the account has no room to raise the reservation (70 unreserved, 100 must '
                       'stay unreserved)', fix['explain'])
 
+    def test_throttle_near_its_reservation_without_throttles_plans_a_raise(self):
+        with open(os.path.join(HERE, '..', 'worlds', 'throttle.json'), encoding='utf-8') as fh:
+            world = json.load(fh)
+        for m in world['cloudwatch']['metrics']:
+            if m['MetricName'] == 'Throttles' and m['Dimensions'] == {'FunctionName': 'ledger-fn'}:
+                m['series']['values'] = [0] * len(m['series']['values'])
+        r, findings = self.triage(self.write('near.json', json.dumps(world)), 'ledger-fn')
+        f = self.one(findings, 'warn')
+        self.assertEqual(f['title'], 'no throttles yet, but peak concurrency 50 is 100% of the 50 '
+                                     'reserved')
+        put, = f['fix']['plan']
+        # peak 50 x 1.5 headroom, well within 50 + 950 unreserved - 100
+        self.assertEqual(put['params'], {'FunctionName': 'ledger-fn', 'ReservedConcurrentExecutions': 75})
+        self.assertEqual((put['before'], put['after']), ({'ReservedConcurrentExecutions': 50},
+                                                         {'ReservedConcurrentExecutions': 75}))
+        self.assertEqual(f['fix']['verify'][0]['value'], 75)
+        self.assertNotIn('manual', f['fix'])
+
     def test_throttle_account_limit_names_a_queue_and_a_new_alias_in_words(self):
         r, findings = self.triage('throttle', 'burst-fn')
         self.assertEqual(r.code, 1, repr(r))
