@@ -8,11 +8,17 @@ restored, and that a refused or dry-run undo sent no write at all. A change "by 
 else" between the fix and the undo is made with a signed botocore call to the fake.
 """
 
+import fcntl
 import json
 import os
+import pty
+import select
+import subprocess
+import termios
+import time
 import unittest
 
-from clitest import CliTestCase, fake_aws
+from clitest import BIN, CliTestCase, fake_aws
 
 FN = 'report-builder'
 ROLE = 'report-builder-role'
@@ -76,6 +82,45 @@ class UndoCliTest(CliTestCase):
             'lambda', region_name='us-east-1', endpoint_url=fake.url,
             aws_access_key_id=cred['access_key_id'],
             aws_secret_access_key=cred['secret_access_key'])
+
+    def on_tty(self, fake, answer, *args):
+        """Runs the binary with a new pty as its controlling terminal and types `answer`
+        after the prompt. Returns (exit code, stdout, what the terminal showed)."""
+        master, slave = pty.openpty()
+        name = os.ttyname(slave)
+
+        def take_terminal():
+            os.setsid()
+            fd = os.open(name, os.O_RDWR)
+            fcntl.ioctl(fd, termios.TIOCSCTTY, 0)
+            os.close(fd)
+
+        proc = subprocess.Popen([BIN, '--journal', self.journal] + list(args),
+                                env=self.env_for(fake), stdin=subprocess.DEVNULL,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                preexec_fn=take_terminal)
+        shown, sent = b'', False
+        deadline = time.time() + 60
+        try:
+            while time.time() < deadline:
+                ready, _, _ = select.select([master], [], [], 0.1)
+                if ready:
+                    try:
+                        shown += os.read(master, 4096)
+                    except OSError:
+                        break
+                if not sent and b'Apply? [y/N/a/q] ' in shown:
+                    os.write(master, answer)
+                    sent = True
+                if proc.poll() is not None and not ready:
+                    break
+            out, _ = proc.communicate(timeout=60)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+            os.close(master)
+            os.close(slave)
+        return proc.returncode, out.decode(), shown
 
     # runbook journal ----------------------------------------------------------------------
 
@@ -276,6 +321,21 @@ class UndoCliTest(CliTestCase):
         self.assertEqual(n.code, 4, repr(n))
         self.assertIn('no terminal', n.err)
         self.assertFalse(any(rec.get('undoes') for rec in self.records().values()))
+
+    def test_undo_asks_on_the_terminal(self):
+        with fake_aws('timeout') as fake:
+            run = self.fix(fake)
+            fake.clear_requests()
+            no_code, no_out, no_shown = self.on_tty(fake, b'n\n', 'undo', '--last')
+            self.assertEqual(self.writes(fake), [])
+            self.assertFixed(fake)
+            yes_code, yes_out, yes_shown = self.on_tty(fake, b'y\n', 'undo', '--last')
+            self.assertEqual(self.config(fake)['Timeout'], 3)
+        self.assertEqual(no_code, 4, no_shown)
+        self.assertEqual(no_out, '')
+        self.assertIn(b'Apply? [y/N/a/q] ', no_shown)
+        self.assertEqual(yes_code, 0, yes_shown)
+        self.assertRegex(yes_out, r'^undid %s\.2 ' % run)
 
     def test_refusals_are_one_line(self):
         with fake_aws('timeout') as fake:
