@@ -63,8 +63,14 @@ end
 --- The run's id: "20261206T093000Z-4f2a", one per process, shared by every write of it.
 function M.run_id()
   if not session.run then
-    session.run = os.date("!%Y%m%dT%H%M%SZ", math.floor(runbook.now()))
-      .. ("-%04x"):format(math.random(0, 0xffff))
+    -- the suffix from the kernel: two runs started in the same second must not share ids
+    -- (Lua's own seed repeats under some builds)
+    local f = io.open("/dev/urandom", "rb")
+    local bytes = f and f:read(2)
+    if f then f:close() end
+    local suffix = bytes and #bytes == 2 and (bytes:byte(1) * 256 + bytes:byte(2))
+      or math.random(0, 0xffff)
+    session.run = os.date("!%Y%m%dT%H%M%SZ", math.floor(runbook.now())) .. ("-%04x"):format(suffix)
   end
   return session.run
 end
@@ -634,6 +640,7 @@ function M.offer(p, opts)
     out.status = "verified"
   end
   out.verdict = VERDICT[out.status]
+  if p.undoes and out.status ~= "not_cleared" then out.verdict = "undone" end
   out.reason = rerun and rerun.detail or nil
   for _, c in ipairs(checked.checks) do
     say("  %s %s%s", c.ok and "ok  " or "FAIL", c.what, c.detail and (": " .. c.detail) or "")
