@@ -70,7 +70,7 @@ function M.run_id()
     if f then f:close() end
     local suffix = bytes and #bytes == 2 and (bytes:byte(1) * 256 + bytes:byte(2))
       or math.random(0, 0xffff)
-    session.run = os.date("!%Y%m%dT%H%M%SZ", math.floor(runbook.now())) .. ("-%04x"):format(suffix)
+    session.run = os.date("!%Y%m%dT%H%M%SZ", os.time()) .. ("-%04x"):format(suffix)
   end
   return session.run
 end
@@ -89,6 +89,12 @@ end
 
 local function plan_hash(p)
   return fix_scope.hash({ steps = p.shown, verify = p.verify or {} })
+end
+
+-- What a confirmation binds: the calls as they will be sent (p.steps, which hold the values
+-- p.shown hides) as well as what was shown. Compared, never journaled.
+local function binding(p)
+  return fix_scope.hash({ steps = p.steps, shown = p.shown, verify = p.verify or {} })
 end
 
 --- A plan to offer: spec = { fix = a finding's fix (normalized or as a step wrote it),
@@ -304,7 +310,7 @@ function M.confirm(p)
   elseif answer == "quit" then
     session.quit = true
   end
-  if answer == "yes" then p.confirmed = plan_hash(p) end
+  if answer == "yes" then p.confirmed = binding(p) end
   return answer
 end
 
@@ -350,7 +356,7 @@ local function base_entry(p, i, identity, params, outputs)
   local run = M.run_id()
   return {
     v = journal.VERSION, entry = ("%s.%d"):format(run, p.seq + i), run = run,
-    time = iso(runbook.now()), step = i, steps = #p.steps,
+    time = iso(os.time()), step = i, steps = #p.steps,
     identity = identity.arn, account = identity.account, region = identity.region,
     ["function"] = p.fn, finding = { step = p.step, title = p.title }, plan_hash = p.hash,
     service = step.service, operation = step.operation,
@@ -429,7 +435,7 @@ function M.apply(p)
     return { ok = false, applied = 0, steps = #p.steps, message = "dry run: nothing was sent" }
   end
   if not p.confirmed then error("remedy.apply: the plan was not confirmed (remedy.confirm)", 2) end
-  if p.confirmed ~= plan_hash(p) then
+  if p.confirmed ~= binding(p) then
     return { ok = false, applied = 0, steps = #p.steps, refused = true,
              message = "the plan changed after it was confirmed: nothing was sent" }
   end
@@ -457,7 +463,7 @@ function M.apply(p)
     not_sent(p, i + (fields and fields.sent and 1 or 0), identity, outputs, why)
     return result
   end
-  result.applied_at = runbook.now()
+  result.applied_at = os.time() -- the wall clock: runbook.now() is the run's fixed reference time
   for i, step in ipairs(p.steps) do
     if runbook.interrupted() then return stop(i, "interrupted before this step was sent") end
     fix_scope.forget_reads()
@@ -498,7 +504,7 @@ function M.apply(p)
     result.entries[#result.entries + 1] = entry.entry
     local out, err = aws.call(step.service, step.operation, params)
     local done = { v = entry.v, entry = entry.entry, run = entry.run, event = "result",
-                   time = iso(runbook.now()) }
+                   time = iso(os.time()) }
     if not out then
       done.outcome = err.status == 0 and err.kind == "transport" and "unknown" or "failed"
       done.error = { code = err.code, message = err.message }
