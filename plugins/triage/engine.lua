@@ -443,9 +443,8 @@ end
 --- its findings, and whether the function was invoked since (false when unknown).
 local function rerun(item, run, since, timeout)
   local now = os.time() -- the wall clock now, not the run's reference time (runbook.now)
-  local start_at, finish = math.min(since, now - 1), now + 1 -- this second's events included
-  local window = { start = start_at, finish = finish, seconds = finish - start_at,
-                   label = "since the fix" }
+  local from, to = math.min(since, now - 1), now + 1 -- this second's events included
+  local window = { start = from, finish = to, seconds = to - from, label = "since the fix" }
   local fresh = context.new_run({ name = run.function_name, qualifier = run.qualifier,
     account = run.account, partition = run.partition }, run.region, window, now)
   local again = { id = item.id, step = item.step, args = item.args }
