@@ -14,6 +14,7 @@
 local actions = require("fix.actions")
 local arn = require("lib.arn")
 local cidr = require("lib.cidr")
+local json = require("runbook.json")
 local plan = require("fix.plan")
 local topology = require("lib.topology")
 
@@ -123,7 +124,8 @@ end
 local function add_nat_route(p, rt_id, nat_id)
   add(p, "ec2", "CreateRoute", { RouteTableId = rt_id, DestinationCidrBlock = ANYWHERE,
     NatGatewayId = nat_id }, function()
-      return { undo = call("ec2", "DeleteRoute", { RouteTableId = rt_id,
+      return { before = { NatGatewayId = json.null }, after = { NatGatewayId = nat_id },
+               undo = call("ec2", "DeleteRoute", { RouteTableId = rt_id,
                  DestinationCidrBlock = ANYWHERE }),
                read = call("ec2", "DescribeRouteTables", { RouteTableIds = { rt_id } }) }
     end)
@@ -232,6 +234,7 @@ function M.open_https(group_id)
   return manual{
     explain = "allow HTTPS out (to 0.0.0.0/0, or to the endpoints' prefix lists)",
     plan = { plan.call("ec2", "AuthorizeSecurityGroupEgress", params, {
+      before = { IpPermissions = json.null }, after = { IpPermissions = rule },
       undo = call("ec2", "RevokeSecurityGroupEgress", params),
       read = call("ec2", "DescribeSecurityGroups", { GroupIds = { group_id } }) }) },
     verify = { rerun(("%s allows HTTPS out"):format(group_id)) },
