@@ -224,6 +224,8 @@ class TimeoutStepTest(StepTestCase):
         self.assertEqual(f['fix']['commands'][-1],
                          'aws lambda update-function-configuration --function-name search-api '
                          '--timeout 29 --tracing-config \'{"Mode":"Active"}\'')
+        self.assertTrue(f['fix']['explain'].startswith('raise the timeout to 29 s, as far as it '
+                                                       'can go; '), f['fix']['explain'])
         self.assertIn('the durations call for 40 s but API Gateway stops waiting after 29 s '
                       'whatever the function\'s timeout, so a longer timeout cannot fix this: the '
                       'real fix is asynchronous work (accept the request and return 202 at once, '

@@ -89,7 +89,9 @@ end
 -- The fix of a timeout that is too short, as the finding's `fix`.
 local function timeout_fix(ctx, w, fix)
   local cfg, explain = w.cfg, {}
-  if fix.changes.Timeout then
+  if fix.changes.Timeout and fix.capped then
+    explain[#explain + 1] = ("raise the timeout to %d s, as far as it can go"):format(fix.timeout)
+  elseif fix.changes.Timeout then
     explain[#explain + 1] = fix.timed_out
       and ("raise the timeout to %d s (at least %gx the current %d s: a timed-out call's real "
         .. "duration is unknown)"):format(fix.timeout, ctx.args.growth, cfg.Timeout)
