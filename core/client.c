@@ -186,13 +186,18 @@ static call *call_new(const char *service, const char *operation, const cJSON *p
  * its region, endpoint and credentials. */
 static int call_prepare(rb_client *c, call *k, const rb_client_target *to,
                         const cJSON *params, rb_error *err) {
+  if (!(k->to = client_target(c, to, err))) {
+    if (!err->kind[0])
+      client_error_kind(err, "setup");
+    return -1;
+  }
   int approval =
-      k->write ? client_scope_find(c, k->service, k->operation, params, err) : -1;
+      k->write ? client_scope_find(c, k->to, k->service, k->operation, params, err) : -1;
   if (k->write && approval < 0)
     return -1;
   if (rb_protocol_build(k->service, k->operation, params, &k->req, err) != 0)
     return client_error_kind(err, "usage");
-  if (!(k->to = client_target(c, to, err)) || !client_endpoint(k->to, k->service, err)) {
+  if (!client_endpoint(k->to, k->service, err)) {
     if (!err->kind[0])
       client_error_kind(err, "setup");
     return -1;

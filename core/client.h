@@ -106,13 +106,15 @@ int rb_client_use_region(rb_client *c, const char *region, rb_error *err);
  * rb_client_scope_open checks every call (a known write operation, params an object or
  * NULL) and returns the scope id (> 0), or -1 with err set (ScopeOpen when a scope is
  * already open: one at a time). rb_client_scope_close closes it (0), or returns -1 when
- * `scope_id` is not the open scope. The target (credential set, region) is not part of
- * the hash. */
+ * `scope_id` is not the open scope. The target (`to`: credential set and region, NULL
+ * for the run's default) is part of the hash: the same call sent to another region or
+ * with other credentials does not match. */
 #define RB_ANY_REVISION "runbook:any-revision"
 typedef struct rb_write_call {
   const char *service;
   const char *operation;
-  const cJSON *params; /* NULL: no parameters */
+  const cJSON *params;        /* NULL: no parameters */
+  const rb_client_target *to; /* NULL: the run's default credential set and region */
 } rb_write_call;
 int rb_client_scope_open(rb_client *c, const rb_write_call *calls, size_t n,
                          rb_error *err);

@@ -123,8 +123,8 @@ struct rb_client {
 
 /* client_scope.c: the index of the unused approval a write matches, or -1 with err
  * set; client_scope_use spends it once the call is queued. */
-int client_scope_find(rb_client *c, const char *service, const char *operation,
-                      const cJSON *params, rb_error *err);
+int client_scope_find(rb_client *c, const target *t, const char *service,
+                      const char *operation, const cJSON *params, rb_error *err);
 void client_scope_use(rb_client *c, int index);
 void client_scope_free(rb_client *c);
 

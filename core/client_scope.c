@@ -3,11 +3,13 @@
  * Diagnosis is read-only. The core's fix path approves a plan's exact calls with
  * rb_client_scope_open; while that scope is open each approved call may be made once,
  * parameter for parameter, and every other write is refused before a request is built.
- * A call is known by the SHA-256 of "<service>\n<operation>\n<canonical JSON params>"
- * (json_canon.c: keys sorted at every level). The one exception is a top-level
- * `RevisionId` approved as RB_ANY_REVISION: it stands for "the value read just before",
- * which the caller fills in at send time, so the sent call's hash is taken with its
- * RevisionId replaced by the marker. --dry-run refuses every write, scope or not.
+ * A call is known by the SHA-256 of "<region>\n<credential set>\n<service>\n<operation>\n
+ * <canonical JSON params>" (json_canon.c: keys sorted at every level): an approval for
+ * one account and region never lets the same call through to another. The one exception
+ * is a top-level `RevisionId` approved as RB_ANY_REVISION: it stands for "the value read
+ * just before", which the caller fills in at send time, so the sent call's hash is taken
+ * with its RevisionId replaced by the marker. --dry-run refuses every write, scope or
+ * not.
  *
  * Uses json_canon.c, model.c (read or write) and sigv4.c (SHA-256). It must never let a
  * write through that no open scope approved, never let one approval serve twice, and
@@ -35,10 +37,11 @@ void client_scope_free(rb_client *c) {
   scope_clear(c);
 }
 
-/* The call's hash; `any_revision`: with a top-level string RevisionId replaced by the
- * marker. Returns 0, or -1 when memory runs out. */
-static int call_hash(const char *service, const char *operation, const cJSON *params,
-                     int any_revision, char out[65]) {
+/* The call's hash, bound to where it goes (the target's region and credential set);
+ * `any_revision`: with a top-level string RevisionId replaced by the marker. Returns 0,
+ * or -1 when memory runs out. */
+static int call_hash(const target *t, const char *service, const char *operation,
+                     const cJSON *params, int any_revision, char out[65]) {
   cJSON *copy = params ? cJSON_Duplicate(params, 1) : cJSON_CreateObject();
   if (!copy)
     return -1;
@@ -53,7 +56,9 @@ static int call_hash(const char *service, const char *operation, const cJSON *pa
   char *canon = rb_json_canonical(copy);
   cJSON_Delete(copy);
   rb_buf b = RB_BUF_INIT;
-  int rc = canon ? rb_buf_printf(&b, "%s\n%s\n%s", service, operation, canon) : -1;
+  int rc = canon ? rb_buf_printf(&b, "%s\n%s\n%s\n%s\n%s", t->region, t->set->match,
+                                 service, operation, canon)
+                 : -1;
   if (rc == 0)
     rb_sigv4_sha256_hex(b.data, b.len, out);
   rb_buf_free(&b);
@@ -99,7 +104,13 @@ int rb_client_scope_open(rb_client *c, const rb_write_call *calls, size_t n,
   for (size_t i = 0; hashes && used && i < n; i++) {
     const cJSON *rev = cJSON_GetObjectItemCaseSensitive(calls[i].params, REVISION);
     int any = cJSON_IsString(rev) && strcmp(rev->valuestring, RB_ANY_REVISION) == 0;
-    if (call_hash(calls[i].service, calls[i].operation, calls[i].params, any,
+    target *t = client_target(c, calls[i].to, err);
+    if (!t) {
+      free(hashes);
+      free(used);
+      return client_error_kind(err, "usage");
+    }
+    if (call_hash(t, calls[i].service, calls[i].operation, calls[i].params, any,
                   hashes[i]) != 0) {
       free(hashes);
       hashes = NULL;
@@ -130,8 +141,8 @@ int rb_client_scope_current(const rb_client *c) {
 
 /* The index of an unused approval the call matches, or -1 with err set (nothing is
  * marked used: client_scope_use does that once the call is queued). */
-int client_scope_find(rb_client *c, const char *service, const char *operation,
-                      const cJSON *params, rb_error *err) {
+int client_scope_find(rb_client *c, const target *t, const char *service,
+                      const char *operation, const cJSON *params, rb_error *err) {
   if (c->cfg.dry_run) {
     rb_error_set(err, "WriteRefused",
                  "refusing %s %s: dry run (--dry-run sends no write)", service,
@@ -149,8 +160,8 @@ int client_scope_find(rb_client *c, const char *service, const char *operation,
   int marker_sent = cJSON_IsString(rev) && strcmp(rev->valuestring, RB_ANY_REVISION) == 0;
   char exact[65], any[65];
   int has_any = cJSON_IsString(rev) && rev->valuestring[0] && !marker_sent;
-  if (marker_sent || call_hash(service, operation, params, 0, exact) != 0 ||
-      (has_any && call_hash(service, operation, params, 1, any) != 0))
+  if (marker_sent || call_hash(t, service, operation, params, 0, exact) != 0 ||
+      (has_any && call_hash(t, service, operation, params, 1, any) != 0))
     exact[0] = any[0] = '\0';
   int spent = 0;
   for (size_t i = 0; exact[0] && i < c->scope_n; i++) {
@@ -166,10 +177,11 @@ int client_scope_find(rb_client *c, const char *service, const char *operation,
                  "is good for one request)",
                  service, operation);
   else
-    rb_error_set(err, "WriteRefused",
-                 "refusing %s %s: it is not one of the calls approved for this fix "
-                 "(the approval is bound to the exact parameters)",
-                 service, operation);
+    rb_error_set(
+        err, "WriteRefused",
+        "refusing %s %s: it is not one of the calls approved for this fix "
+        "(the approval is bound to the exact parameters, region and credentials)",
+        service, operation);
   return client_error_kind(err, "safety");
 }
 

@@ -73,7 +73,7 @@ static int send_call(fixture *f, const char *op, const char *params, rb_error *e
 static int approve(fixture *f, const char *op, const char *params, rb_error *err) {
   memset(err, 0, sizeof *err);
   cJSON *p = params ? cJSON_Parse(params) : NULL;
-  rb_write_call w = {"lambda", op, p};
+  rb_write_call w = {"lambda", op, p, NULL};
   int id = rb_client_scope_open(f->c, &w, 1, err);
   cJSON_Delete(p);
   return id;
@@ -241,6 +241,41 @@ static void test_bad_approvals(void **state) {
   assert_int_equal(rb_client_scope_current(f->c), 0);
 }
 
+/* The approval is bound to where the call goes: the same call to another region (or with
+ * other credentials) is refused, and the approval stays for the right target. */
+static void test_approval_bound_to_target(void **state) {
+  fixture *f = *state;
+  rb_error err;
+  const char *params = "{\"FunctionName\":\"f\",\"Timeout\":60}";
+  int id = approve(f, "UpdateFunctionConfiguration", params, &err);
+  assert_true(id > 0);
+  rb_client_target eu = {.region = "eu-west-1"};
+  cJSON *p = cJSON_Parse(params);
+  int before = rb_client_get_stats(f->c).calls;
+  memset(&err, 0, sizeof err);
+  assert_int_equal(rb_client_call_to(f->c, &eu, "lambda", "UpdateFunctionConfiguration",
+                                     p, on_done, &f->done, &err),
+                   -1);
+  cJSON_Delete(p);
+  assert_string_equal(err.code, "WriteRefused");
+  assert_non_null(strstr(err.message, "region and credentials"));
+  assert_int_equal(rb_client_get_stats(f->c).calls, before);
+  assert_int_equal(send_call(f, "UpdateFunctionConfiguration", params, &err), 0);
+  run_all(f);
+  assert_int_equal(f->done, 1);
+  rb_client_scope_close(f->c, id);
+
+  /* approved for eu-west-1 explicitly: the default region's call does not match */
+  p = cJSON_Parse(params);
+  rb_write_call w = {"lambda", "UpdateFunctionConfiguration", p, &eu};
+  id = rb_client_scope_open(f->c, &w, 1, &err);
+  cJSON_Delete(p);
+  assert_true(id > 0);
+  assert_refused(f, "UpdateFunctionConfiguration", params,
+                 "not one of the calls approved");
+  rb_client_scope_close(f->c, id);
+}
+
 static void test_dry_run_refuses_approved_calls(void **state) {
   fixture *f = *state;
   rb_client_free(f->c);
@@ -270,6 +305,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_bad_approvals, setup, teardown),
       cmocka_unit_test_setup_teardown(test_dry_run_refuses_approved_calls, setup,
                                       teardown),
+      cmocka_unit_test_setup_teardown(test_approval_bound_to_target, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

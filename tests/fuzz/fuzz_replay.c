@@ -56,7 +56,7 @@ static int queue_calls(rb_client *c, const cJSON *doc, int *completed) {
     memset(&err, 0, sizeof err);
     const cJSON *params = cJSON_GetObjectItemCaseSensitive(x, "params");
     /* a write goes through only inside a scope approving exactly it */
-    rb_write_call approve = {s->valuestring, o->valuestring, params};
+    rb_write_call approve = {s->valuestring, o->valuestring, params, NULL};
     rb_error ignored;
     int scope = rb_client_scope_open(c, &approve, 1, &ignored);
     if (rb_client_call(c, s->valuestring, o->valuestring, params, on_done, completed,
