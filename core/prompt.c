@@ -3,11 +3,16 @@
  * Uses read(2) and write(2) on the descriptors it is handed, a byte at a time so that it
  * never consumes input past the answer's line. It must never open a file, never read
  * stdin or write stdout on its own, and never treat anything but an explicit yes (or
- * all) as consent: the default, end of input and errors are all "no". */
+ * all) as consent: the default, end of input and errors are all "no". A Ctrl-C (the
+ * interrupt flag, interrupt.h) is "no" too: it is checked while waiting for input, so a
+ * SIGINT that lands between the question and the read(2) is not lost. */
 #include "prompt.h"
+
+#include "interrupt.h"
 
 #include <ctype.h>
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -55,12 +60,30 @@ static void put(int fd, const char *s) {
   }
 }
 
-/* One line without its newline; returns its length, or -1 at end of input or on error.
- * A line longer than the buffer is cut (and so is no answer). */
+/* Waits until fd has input: 0, or -1 once the run is interrupted or on error. Polls in
+ * short slices because a signal that arrives before poll(2) does not interrupt it. */
+static int wait_input(int fd) {
+  for (;;) {
+    if (rb_interrupted())
+      return -1;
+    struct pollfd p = {.fd = fd, .events = POLLIN};
+    int r = poll(&p, 1, 100);
+    if (r > 0)
+      return 0;
+    if (r < 0 && errno != EINTR)
+      return -1;
+  }
+}
+
+/* One line without its newline; returns its length, or -1 at end of input, on error or
+ * when the run is interrupted. A line longer than the buffer is cut (and so is no
+ * answer). */
 static int read_line(int fd, char *buf, size_t size) {
   size_t n = 0;
   for (;;) {
     char c;
+    if (wait_input(fd) < 0)
+      return -1;
     ssize_t r = read(fd, &c, 1);
     if (r <= 0 && !(r == 0 && n)) /* a last line without newline still counts */
       return -1;

@@ -1,5 +1,6 @@
 /* test_prompt.c — prompt.c: answers parsed, the default is no, garbage asks again, end of
- * input is no. Through pipes (the terminal itself is tests/cli/test_confirm_cli.py). */
+ * input is no, an interrupted run is no without waiting for input. Through pipes (the
+ * terminal itself is tests/cli/test_confirm_cli.py and test_fix_prompt_cli.py). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -7,9 +8,11 @@
 
 #include <cmocka.h>
 
+#include <signal.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "interrupt.h"
 #include "prompt.h"
 
 /* Feeds `input` (then end of input) and asks; `shown` gets what was written. */
@@ -61,6 +64,24 @@ static void test_garbage_asks_again(void **state) {
   assert_int_equal(ask("x\nx\nx\nx\nx\ny\n", "ynaq", shown, sizeof shown), RB_ANSWER_NO);
 }
 
+/* A SIGINT that arrived before the read (the flag is set, no input ever comes, the pipe
+ * stays open): the question is answered no at once instead of waiting for a line. */
+static void test_interrupted_is_no_without_input(void **state) {
+  (void)state;
+  int in[2], out[2];
+  assert_int_equal(pipe(in), 0);
+  assert_int_equal(pipe(out), 0);
+  rb_interrupt_set(SIGINT);
+  assert_int_equal(rb_prompt_ask(in[0], out[1], "Apply?", "ynaq"), RB_ANSWER_NO);
+  char line[16];
+  assert_int_equal(rb_prompt_line(in[0], out[1], "Version?", line, sizeof line), -1);
+  rb_interrupt_clear();
+  for (int i = 0; i < 2; i++) {
+    close(in[i]);
+    close(out[i]);
+  }
+}
+
 static void test_parse(void **state) {
   (void)state;
   assert_int_equal(rb_prompt_parse("", NULL), RB_ANSWER_NO);
@@ -75,6 +96,7 @@ int main(void) {
       cmocka_unit_test(test_answers),
       cmocka_unit_test(test_end_of_input_is_no),
       cmocka_unit_test(test_garbage_asks_again),
+      cmocka_unit_test(test_interrupted_is_no_without_input),
       cmocka_unit_test(test_parse),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
