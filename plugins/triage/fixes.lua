@@ -73,7 +73,8 @@ function M.run(items, only, fn, rerun)
   local list = offered(items, only)
   for i, o in ipairs(list) do
     local f = o.finding
-    io.stderr:write(("\n(%d/%d) "):format(i, #list))
+    -- after a q the rest are not shown (remedy.offer says nothing for them)
+    if not remedy.quit_requested() then io.stderr:write(("\n(%d/%d) "):format(i, #list)) end
     local p = remedy.plan{ fix = f.fix, title = f.title, step = o.item.id, severity = f.severity,
                            ["function"] = fn.name }
     local outcome = remedy.offer(p, {
