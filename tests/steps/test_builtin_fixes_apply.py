@@ -17,6 +17,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, '..', 'cli'))
 
 from clitest import StepTestCase, fake_aws, ROOT  # noqa: E402
+from test_timeout import small_world  # noqa: E402
 
 WORLDS = os.path.join(ROOT, 'tests', 'worlds')
 APPLIED = ('applied', 'verified')
@@ -70,6 +71,16 @@ class BuiltInFixesApplyTest(StepTestCase):
                             {'FunctionName': 'image-resizer'})
         self.applied(f)
         self.assertEqual(cfg['MemorySize'], 256)
+
+    def test_memory_near_the_limit_fix_sizes_memory_from_the_peak(self):
+        config = {'Runtime': 'python3.12', 'Timeout': 30, 'MemorySize': 1024,
+                  'TracingConfig': {'Mode': 'Active'}}
+        world = small_world('pdf-fn', config, [800.0] * 4, used_mb=[610, 905, 980, 640])
+        with fake_aws(self.world_file(world)) as fake:
+            f, = self.fix(fake, 'pdf-fn', 'timeout')
+            cfg = self.call(fake, 'lambda', 'GetFunctionConfiguration', {'FunctionName': 'pdf-fn'})
+        self.applied(f)
+        self.assertEqual(cfg['MemorySize'], 1408)
 
     def test_forbidden_fix_adds_the_exact_statement(self):
         world = load('forbidden')
