@@ -250,8 +250,12 @@ local function step_lines(i, step)
   for k in pairs(step.before or {}) do if (step.after or {})[k] == nil then names[#names + 1] = k end end
   table.sort(names)
   for _, k in ipairs(names) do
-    lines[#lines + 1] = ("       %s: %s -> %s"):format(k, fstate.show((step.before or {})[k]),
-      fstate.show((step.after or {})[k]))
+    local was, will = (step.before or {})[k], (step.after or {})[k]
+    if fstate.equal(was, will) then
+      lines[#lines + 1] = ("       %s: %s (unchanged)"):format(k, fstate.show(was))
+    else
+      lines[#lines + 1] = ("       %s: %s -> %s"):format(k, fstate.show(was), fstate.show(will))
+    end
   end
   if not step.undo then lines[#lines + 1] = "       (cannot be undone)" end
   return lines
