@@ -43,12 +43,26 @@ local function offered(items, only)
   return out
 end
 
--- The verdict of a re-run: cleared when the step no longer reports anything at or above
--- the fixed finding's severity; traffic from the function's invocations since.
-local function judge(original, findings, traffic)
+-- A title without its numbers: one finding says "12 invocations" in one run, "3" in the next.
+local function shape(title)
+  return (tostring(title):gsub("%d+", "#"))
+end
+
+-- The verdict of a re-run: cleared when the step no longer reports, at or above the fixed
+-- finding's severity, this finding or one the triage did not show (the step's `others`
+-- findings of the triage are their own fixes' business: a function URL still refused does
+-- not make the API Gateway permission just added "not cleared"); traffic from the
+-- function's invocations since.
+local function judge(original, others, findings, traffic)
   local rank = finding.RANK[original.severity] or 0
+  local elsewhere = {}
+  for _, o in ipairs(others) do
+    if o ~= original then elsewhere[shape(o.title)] = true end
+  end
+  elsewhere[shape(original.title)] = nil
   for _, f in ipairs(findings) do
-    if (finding.RANK[f.severity] or 0) >= rank and f.severity ~= "error" then
+    if (finding.RANK[f.severity] or 0) >= rank and f.severity ~= "error"
+        and not elsewhere[shape(f.title)] then
       return { cleared = false, traffic = traffic, detail = "the step still reports: " .. f.title }
     end
   end
@@ -80,7 +94,7 @@ function M.run(items, only, fn, rerun)
     local outcome = remedy.offer(p, {
       rerun = function(since)
         local findings, traffic = rerun(o.item, since)
-        return judge(f, findings, traffic)
+        return judge(f, o.item.record.findings, findings, traffic)
       end,
     })
     f.fix.outcome = outcome
