@@ -174,6 +174,7 @@ static call *call_new(const char *service, const char *operation, const cJSON *p
   k->operation = rb_strdup(operation);
   k->params = rb_json_canonical(params);
   k->write = write;
+  k->approval = -1;
   if (!k->service || !k->operation || !k->params) {
     call_free(k);
     return NULL;
@@ -208,6 +209,8 @@ static int call_prepare(rb_client *c, call *k, const rb_client_target *to,
     return rb_error_set(err, "OutOfMemory", "cannot queue %s %s: out of memory",
                         k->service, k->operation);
   client_scope_use(c, approval);
+  k->approval = approval;
+  k->approval_scope = approval >= 0 ? c->scope_id : 0;
   return 0;
 }
 

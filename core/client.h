@@ -96,6 +96,8 @@ int rb_client_use_region(rb_client *c, const char *region, rb_error *err);
  * when it is one of the scope's approved calls, and only once per approval: its service,
  * operation and parameters must equal the approved ones (compared as the SHA-256 of the
  * canonical JSON, json_canon.c, so key order does not matter but every value does).
+ * A call AWS answers with a 4xx error changed nothing and gives its approval back (the
+ * fix path may retry it); any other outcome spends it.
  * Binding rule for RevisionId: an approved call whose top-level params.RevisionId is the
  * string RB_ANY_REVISION matches a call that sends any non-empty string RevisionId there
  * (the value the caller read just before sending) and is otherwise identical; a call

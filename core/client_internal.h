@@ -78,6 +78,8 @@ typedef struct call {
   char *key;    /* target, service, operation, params: sharing lookups */
   int write;
   int forgotten; /* a finished read no later call may share (rb_client_forget_reads) */
+  int approval;  /* a write: the index of the approval it spent, else -1 */
+  int approval_scope; /* the scope that approval belongs to */
   rb_proto_request req;
   int attempt;       /* attempts started so far */
   int quota_cost;    /* retry quota taken by the latest retry */
@@ -126,6 +128,11 @@ struct rb_client {
 int client_scope_find(rb_client *c, const target *t, const char *service,
                       const char *operation, const cJSON *params, rb_error *err);
 void client_scope_use(rb_client *c, int index);
+/* A write AWS answered with a 4xx changed nothing: its approval (index in scope
+ * `scope_id`, if that scope is still open) may be spent again, so the fix path can retry
+ * the same call (IAM propagation, an update still in progress). Any other outcome keeps
+ * it spent. */
+void client_scope_refund(rb_client *c, int scope_id, int index);
 void client_scope_free(rb_client *c);
 
 /* client_env.c */

@@ -8,8 +8,10 @@
  * one account and region never lets the same call through to another. The one exception
  * is a top-level `RevisionId` approved as RB_ANY_REVISION: it stands for "the value read
  * just before", which the caller fills in at send time, so the sent call's hash is taken
- * with its RevisionId replaced by the marker. --dry-run refuses every write, scope or
- * not.
+ * with its RevisionId replaced by the marker. A call AWS answered with a 4xx changed
+ * nothing, so its approval is given back (client_scope_refund) and the same call may be
+ * retried; a success, a 5xx or no answer keeps it spent. --dry-run refuses every write,
+ * scope or not.
  *
  * Uses json_canon.c, model.c (read or write) and sigv4.c (SHA-256). It must never let a
  * write through that no open scope approved, never let one approval serve twice, and
@@ -188,4 +190,9 @@ int client_scope_find(rb_client *c, const target *t, const char *service,
 void client_scope_use(rb_client *c, int index) {
   if (index >= 0 && (size_t)index < c->scope_n)
     c->scope_used[index] = 1;
+}
+
+void client_scope_refund(rb_client *c, int scope_id, int index) {
+  if (scope_id && scope_id == c->scope_id && index >= 0 && (size_t)index < c->scope_n)
+    c->scope_used[index] = 0;
 }

@@ -365,8 +365,8 @@ local function base_entry(p, i, identity, params, outputs)
     ["function"] = p.fn, finding = { step = p.step, title = p.title }, plan_hash = p.hash,
     service = step.service, operation = step.operation,
     params = journal.scrub(params or resolves(step.params, outputs) or step.params),
-    before = resolves(step.before, outputs) or step.before,
-    after = resolves(step.after, outputs) or step.after,
+    before = journal.scrub(resolves(step.before, outputs) or step.before),
+    after = journal.scrub(resolves(step.after, outputs) or step.after),
     read = resolves(step.read, outputs), undo = journal.scrub(resolves(step.undo, outputs)),
     undoes = p.undoes and p.undoes[i] or nil,
   }
@@ -426,6 +426,53 @@ local function approvals(p, from, outputs, revisions)
     last = i
   end
   return calls, last
+end
+
+M.RETRY_DELAYS = { 2, 4, 8, 8 } -- seconds between tries of a call AWS refused for now
+
+-- Why a refused call may succeed if sent again, or nil: Lambda does not see a role
+-- permission an earlier step of the plan just granted (IAM propagates within seconds), or
+-- an update of the function is still in progress. A 4xx changed nothing, and the core
+-- gives such a call's approval back, so the same call may go again.
+local function retry_reason(p, i, err, outputs)
+  if not (err.status and err.status >= 400 and err.status < 500) then return nil end
+  local message = tostring(err.message):lower()
+  if err.code == "ResourceConflictException" and message:find("in progress", 1, true) then
+    return "an update of the function is still in progress"
+  end
+  if err.code ~= "InvalidParameterValueException" then return nil end
+  local granted = false
+  for j = 1, i - 1 do
+    if p.steps[j].service == "iam" and outputs[j] then granted = true end
+  end
+  if granted and (message:find("role", 1, true) or message:find("permission", 1, true)) then
+    return "Lambda does not see the role's new permission yet (IAM takes seconds to propagate)"
+  end
+  return nil
+end
+
+-- Sends step i, retrying while retry_reason says AWS refused it only for now; each retry
+-- is journaled as a new send line of the same entry after the refusal's result line.
+local function send(p, i, params, entry, outputs)
+  local step = p.steps[i]
+  for attempt = 1, #M.RETRY_DELAYS + 1 do
+    local out, err = aws.call(step.service, step.operation, params)
+    if out then return out end
+    local why = attempt <= #M.RETRY_DELAYS and retry_reason(p, i, err, outputs)
+    if not why or runbook.interrupted() then return nil, err end
+    journal_write({ v = entry.v, entry = entry.entry, run = entry.run, event = "result",
+                    time = iso(os.time()), outcome = "failed", retrying = true,
+                    error = { code = err.code, message = err.message },
+                    request_id = err.request_id ~= "" and err.request_id or nil })
+    local delay = M.RETRY_DELAYS[attempt]
+    say("  %s (%s): trying again in %d s", why, err.code, delay)
+    runbook.sleep(delay)
+    if err.code == "ResourceConflictException" and params.FunctionName then
+      wait_settled(params.FunctionName)
+    end
+    entry.time = iso(os.time())
+    journal_write(entry)
+  end
 end
 
 --- Applies a confirmed plan, step by step, each re-read just before it is sent.
@@ -506,7 +553,7 @@ function M.apply(p)
     entry.event, entry.outcome = "send", "sending"
     journal_write(entry)
     result.entries[#result.entries + 1] = entry.entry
-    local out, err = aws.call(step.service, step.operation, params)
+    local out, err = send(p, i, params, entry, outputs)
     local done = { v = entry.v, entry = entry.entry, run = entry.run, event = "result",
                    time = iso(os.time()) }
     if not out then
@@ -522,7 +569,7 @@ function M.apply(p)
     result.applied = i
     done.outcome = "applied"
     done.request_id = out.ResponseMetadata and out.ResponseMetadata.RequestId or nil
-    done.after = resolves(step.after, outputs)
+    done.after = journal.scrub(resolves(step.after, outputs))
     done.undo = journal.scrub(resolves(step.undo, outputs))
     journal_write(done)
     if SETTLES[step.operation] then
@@ -634,8 +681,9 @@ function M.offer(p, opts)
     out.error = result.error and { code = result.error.code, message = result.error.message }
     say("  %s", result.message)
     if result.applied > 0 then
-      say("  applied: step%s 1-%d; not applied: the rest. To reverse what was applied: "
-        .. "runbook undo --run %s", result.applied == 1 and "" or "s", result.applied, M.run_id())
+      say("  applied: %s; not applied: the rest. To reverse what was applied: "
+        .. "runbook undo --run %s", result.applied == 1 and "step 1" or ("steps 1-" .. result.applied),
+        M.run_id())
     end
     return out
   end

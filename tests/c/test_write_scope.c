@@ -26,6 +26,11 @@ static const char recording[] =
     "\"rev-7\"},\n"
     "   \"attempt\": 1, \"response\": {\"status\": 200, \"headers\": {}, \"body\": "
     "\"{}\"}},\n"
+    "  {\"service\": \"lambda\", \"operation\": \"UpdateFunctionConfiguration\",\n"
+    "   \"params\": {\"FunctionName\": \"f\", \"Timeout\": 90}, \"attempt\": 1,\n"
+    "   \"response\": {\"status\": 400, \"headers\": {}, \"body\": "
+    "\"{\\\"__type\\\":\\\"InvalidParameterValueException\\\",\\\"message\\\":\\\"not "
+    "yet\\\"}\"}},\n"
     "  {\"service\": \"lambda\", \"operation\": \"GetAccountSettings\", \"params\": {},\n"
     "   \"attempt\": 1, \"response\": {\"status\": 200, \"headers\": {}, \"body\": "
     "\"{}\"}}\n"
@@ -276,6 +281,25 @@ static void test_approval_bound_to_target(void **state) {
   rb_client_scope_close(f->c, id);
 }
 
+/* A 4xx answer changed nothing: the approval comes back and the same call may go again.
+ */
+static void test_refused_by_aws_gives_the_approval_back(void **state) {
+  fixture *f = *state;
+  rb_error err;
+  const char *params = "{\"FunctionName\":\"f\",\"Timeout\":90}";
+  int id = approve(f, "UpdateFunctionConfiguration", params, &err);
+  assert_true(id > 0);
+  for (int i = 0; i < 2; i++) {
+    f->done = 0;
+    assert_int_equal(send_call(f, "UpdateFunctionConfiguration", params, &err), 0);
+    run_all(f);
+    assert_int_equal(f->done, -1); /* AWS said 400 */
+  }
+  rb_client_scope_close(f->c, id);
+  /* a closed scope gives nothing back */
+  assert_refused(f, "UpdateFunctionConfiguration", params, "no fix was approved");
+}
+
 static void test_dry_run_refuses_approved_calls(void **state) {
   fixture *f = *state;
   rb_client_free(f->c);
@@ -306,6 +330,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_dry_run_refuses_approved_calls, setup,
                                       teardown),
       cmocka_unit_test_setup_teardown(test_approval_bound_to_target, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_refused_by_aws_gives_the_approval_back, setup,
+                                      teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
