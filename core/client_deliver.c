@@ -25,10 +25,10 @@ void client_finish(rb_client *c, call *k, cJSON *result, const rb_error *err) {
   k->result = result;
   if (err)
     k->err = *err;
-  if (err && k->write && err->status >= 400 && err->status < 500)
-    client_scope_refund(c, k->approval_scope, k->approval); /* AWS changed nothing */
   else
     rb_error_clear(&k->err);
+  if (err && k->write && err->status >= 400 && err->status < 500)
+    client_scope_refund(c, k->approval_scope, k->approval); /* AWS changed nothing */
   while (k->waiters) {
     waiter *w = k->waiters;
     k->waiters = w->next;
