@@ -99,8 +99,10 @@ function M.run(items, only, fn, rerun)
     })
     f.fix.outcome = outcome
     counts[outcome.status] = (counts[outcome.status] or 0) + 1
-    lines[#lines + 1] = ("  [%s] %s: %s%s"):format(o.item.id, f.title,
-      WORDS[outcome.status] or outcome.status, outcome.reason and (" (" .. outcome.reason .. ")") or "")
+    local word = WORDS[outcome.status] or outcome.status
+    local why = outcome.reason ~= word and outcome.reason -- never "declined (declined)"
+    lines[#lines + 1] = ("  [%s] %s: %s%s"):format(o.item.id, f.title, word,
+      why and (" (" .. why .. ")") or "")
     if runbook.interrupted() then break end -- Ctrl-C at a prompt: offer nothing more
   end
   local code = exit.OK

@@ -71,7 +71,7 @@ class FixPromptTest(FixTestCase):
         self.assertEqual(prompts, 1, shown)
         self.assertSeparated(r, shown)
         self.assertNothingApplied(writes, cfg)
-        self.assertRegex(r.out, r'\[team_timeout\] .*: declined')
+        self.assertRegex(r.out, r"\[team_timeout\] Timeout 3 is below the team's 10: declined\n")
         self.assertEqual(r.code, 0, repr(r))  # declined is an answer, not a pending fix
 
     def test_empty_answer_is_no(self):
