@@ -93,7 +93,13 @@ function M.run(items, only, fn, rerun)
                            ["function"] = fn.name }
     local outcome = remedy.offer(p, {
       rerun = function(since)
-        local findings, traffic = rerun(o.item, since)
+        local ok, findings, traffic = pcall(rerun, o.item, since)
+        if not ok and runbook.interrupted() then -- Ctrl-C after the apply: keep its outcome
+          return { cleared = true, traffic = false,
+                   detail = "interrupted before the re-run: run the triage again later" }
+        elseif not ok then
+          error(findings, 0)
+        end
         return judge(f, o.item.record.findings, findings, traffic)
       end,
     })

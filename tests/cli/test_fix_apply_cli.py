@@ -19,6 +19,7 @@ Against the fake AWS (its request log and world are the ground truth):
 import json
 import os
 import re
+import signal
 import stat
 import subprocess
 import time
@@ -226,6 +227,41 @@ class FixApplyTest(FixTestCase):
             role = fake.world_state()['iam']['roles']['report-builder-role']
             self.assertNotIn('arn:aws:iam::aws:policy/AWSXRayDaemonWriteAccess',
                              role['attached_policies'])
+
+    def test_ctrl_c_while_a_write_is_in_flight_journals_how_it_ended(self):
+        core, select = self.team_plugins()
+        slow = {'service': 'lambda', 'operation': 'UpdateFunctionConfiguration',
+                'kind': 'delay', 'delay_ms': 2000}
+        with fake_aws(TEAM_WORLD, faults=[slow]) as fake:
+            proc = subprocess.Popen(
+                [BIN] + self.args('team-fn', *select, '--fix=team_timeout', '--format', 'json',
+                                  core=core + ['--yes']),
+                env=self.env_for(fake), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE, start_new_session=True)
+            try:
+                deadline = time.time() + 30
+                while '"sending"' not in self.journal_text() and time.time() < deadline:
+                    time.sleep(0.05)
+                time.sleep(0.3)  # the request is with the fake, its answer 2 s away
+                proc.send_signal(signal.SIGINT)
+                out, err = proc.communicate(timeout=60)
+            finally:
+                if proc.poll() is None:
+                    proc.kill()
+                    proc.wait()
+            cfg = self.function_config(fake, 'team-fn')
+        out, err = out.decode(), err.decode()
+        self.assertEqual(proc.returncode, 130, err)
+        self.assertNotIn('stack traceback', err)
+        # the write went through: the journal and the report say so, with the way back
+        self.assertEqual(cfg['Timeout'], 10)
+        [entry] = self.entries()
+        self.assertEqual(entry['outcome'], 'applied')
+        doc = json.loads(out)
+        [f] = self.fixable(doc, 'team_timeout')
+        self.assertEqual(f['fix']['outcome']['status'], 'applied', f['fix']['outcome'])
+        self.assertIn('interrupted', f['fix']['outcome']['reason'])
+        self.assertEqual(doc['fixes']['run'], entry['run'])
 
     # (d) the journal ----------------------------------------------------------------------
 
