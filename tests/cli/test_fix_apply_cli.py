@@ -300,6 +300,16 @@ class FixApplyTest(FixTestCase):
         self.assertEqual(sorted(env['params']['Environment']['Variables']),
                          ['API_TOKEN', 'DB_PASSWORD', 'LOG_LEVEL'])
 
+    def test_no_write_is_sent_when_the_journal_cannot_be_written(self):
+        self.write('journal.jsonl', '', mode=0o644)  # refused: others could read it
+        with fake_aws(TEAM_WORLD) as fake:
+            r = self.team_yes(fake, '--fix')
+            writes = self.writes(fake)
+        self.assertEqual(writes, [], repr(r))
+        self.assertEqual(r.code, 3, repr(r))
+        self.assertIn('chmod 600', r.err)
+        self.assertEqual(self.journal_text(), '')
+
     # (e) a plan changed after approval; a write outside any plan --------------------------
 
     def test_a_plan_changed_after_approval_and_an_undeclared_write_are_refused(self):

@@ -238,6 +238,17 @@ class FixPromptTest(FixTestCase):
         for f in self.fixable(doc):
             self.assertEqual(f['fix']['outcome']['run'], doc['fixes']['run'])
 
+    def test_markdown_is_written_after_the_prompts_with_the_outcomes(self):
+        r, shown, prompts, writes, cfg = self.team([b'y\n', b'n\n'], '--fix', '--format',
+                                                   'markdown')
+        self.assertEqual(prompts, 2, shown)
+        self.assertNotIn('Apply?', r.out)
+        self.assertNotIn('  changes:\n', r.out)
+        fixes = r.out[r.out.index('## Fixes'):]
+        self.assertIn("- [team_memory] MemorySize 128 is below the team's 256: applied", fixes)
+        self.assertIn("- [team_timeout] Timeout 3 is below the team's 10: declined", fixes)
+        self.assertEqual((cfg['MemorySize'], cfg['Timeout']), (256, 3))
+
     def test_fix_step_limits_the_offers(self):
         r, shown, prompts, writes, cfg = self.team([b'y\n', b'y\n'], '--fix=team_timeout',
                                                    '--format', 'json')
