@@ -260,6 +260,16 @@ class FixPromptTest(FixTestCase):
         self.assertNotIn('Fix [team_memory]', r.err)
         self.assertEqual(doc['fixes']['offered'], 1)
 
+    def test_fix_steps_as_a_list_and_an_empty_list(self):
+        r, writes, cfg = self.detached_team('--fix=team_memory,team_timeout', '--format',
+                                            'json', core=['--dry-run'])
+        self.assertEqual([f['fix']['outcome']['status'] for f in self.fixable(r.json())],
+                         ['offered', 'offered'])
+        r, writes, cfg = self.detached_team('--fix=')
+        self.assertEqual(r.code, 2, repr(r))
+        self.assertEqual(r.err.strip().splitlines(), [
+            'runbook: --fix= names no step: give --fix or --fix=STEP,...'])
+
     def test_unknown_fix_step_is_a_one_line_usage_error(self):
         r, writes, cfg = self.detached_team('--fix=nosuchstep')
         self.assertEqual(r.code, 2, repr(r))
