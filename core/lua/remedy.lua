@@ -167,15 +167,17 @@ local function checkable(p)
 end
 
 --- Re-reads what the plan changes: true | false, { "step 1 (lambda ...): Timeout is 5, the
---- plan expected 3", ... } (someone changed it since the triage, or the read failed).
+--- plan expected 3", ... } (someone changed it since the triage, or the read failed), and
+--- true as a third value when a read failed (nothing is known to have changed).
 function M.check(p)
   fix_scope.forget_reads()
-  local changed = {}
+  local changed, unreadable = {}, false
   for _, i in ipairs(checkable(p)) do
     local step = p.steps[i]
     local state, err = read_state(step, {}, step.before)
     local label = ("step %d (%s %s)"):format(i, step.service, step.operation)
     if not state then
+      unreadable = true
       changed[#changed + 1] = ("%s: could not re-read it: %s: %s"):format(label,
         tostring(err.code), tostring(err.message))
     else
@@ -184,7 +186,7 @@ function M.check(p)
       end
     end
   end
-  return #changed == 0, changed
+  return #changed == 0, changed, unreadable
 end
 
 -- RevisionId ------------------------------------------------------------------------------
@@ -651,8 +653,14 @@ function M.offer(p, opts)
     say("Fix [%s] %s: %s", tostring(p.step), p.title, out.reason)
     return out
   end
-  local fresh, changed = M.check(p)
-  if not fresh then
+  local fresh, changed, unreadable = M.check(p)
+  if not fresh and unreadable then -- as apply does when its re-read fails: failed, not stale
+    say("%s\n  not offered: what it changes could not be re-read:\n    %s",
+      M.describe(p, identity), table.concat(changed, "\n    "))
+    out.status, out.changed = "failed", changed
+    out.reason = "could not re-read what it changes: nothing was sent"
+    return out
+  elseif not fresh then
     say("%s\n  not offered: it changed since the triage:\n    %s", M.describe(p, identity),
       table.concat(changed, "\n    "))
     out.status, out.changed = "stale", changed

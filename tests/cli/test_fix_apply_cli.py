@@ -147,6 +147,22 @@ class FixApplyTest(FixTestCase):
         self.assertEqual([e['outcome'] for e in self.entries()], ['not_sent'])
         self.assertFalse([line for line in self.journal_lines() if line['event'] == 'send'])
 
+    def test_a_re_read_that_fails_is_a_failure_not_a_change(self):
+        # the triage's own read goes through; the re-read before the offer is refused
+        refused = {'service': 'lambda', 'operation': 'GetFunctionConfiguration',
+                   'kind': 'access_denied', 'skip': 1}
+        with fake_aws(TEAM_WORLD, faults=[refused]) as fake:
+            r = self.team_yes(fake, '--fix=team_timeout', '--format', 'json')
+            writes = self.writes(fake)
+        self.assertEqual(writes, [])
+        self.assertEqual(r.code, 5, repr(r))
+        [f] = self.fixable(r.json(), 'team_timeout')
+        outcome = f['fix']['outcome']
+        self.assertEqual(outcome['status'], 'failed', outcome)
+        self.assertIn('could not re-read it: AccessDeniedException', outcome['changed'][0])
+        self.assertIn('could not be re-read', r.err)
+        self.assertNotIn('changed since the triage', r.err)
+
     # (b) RevisionId and PreconditionFailed ------------------------------------------------
 
     def test_revision_id_is_sent_with_update_function_configuration(self):
