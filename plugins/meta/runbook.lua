@@ -366,10 +366,12 @@ local remedy = {}
 ---@return runbook.remedy.Plan
 function remedy.plan(spec) end
 
----Re-reads what the plan changes: true, or false and one line per difference.
+---Re-reads what the plan changes: true, or false and one line per difference; the third
+---value is true when a read failed (nothing is known to have changed).
 ---@param p runbook.remedy.Plan
 ---@return boolean fresh
 ---@return string[] changed
+---@return boolean unreadable
 function remedy.check(p) end
 
 ---The plan as the operator reads it (lines joined by "\n"); with `identity`, who acts where.
