@@ -5,7 +5,9 @@
  * stdin or write stdout on its own, and never treat anything but an explicit yes (or
  * all) as consent: the default, end of input and errors are all "no". A Ctrl-C (the
  * interrupt flag, interrupt.h) is "no" too: it is checked while waiting for input, so a
- * SIGINT that lands between the question and the read(2) is not lost. */
+ * SIGINT that lands between the question and the read(2) is not lost. Input typed before
+ * the question is discarded (tcflush): a "y" typed ahead, or left over from another
+ * program, must not approve a plan its operator has not seen yet. */
 #include "prompt.h"
 
 #include "interrupt.h"
@@ -16,6 +18,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <termios.h>
 #include <unistd.h>
 
 #define MAX_LINE 256
@@ -96,6 +99,11 @@ static int read_line(int fd, char *buf, size_t size) {
   return (int)n;
 }
 
+/* Drops what was typed on the terminal before the question (not a terminal: nothing). */
+static void discard_typeahead(int fd) {
+  (void)tcflush(fd, TCIFLUSH);
+}
+
 static void format_choices(const char *choices, char *out, size_t size) {
   size_t n = 0;
   for (const char *c = choices; *c && n + 3 < size; c++) {
@@ -112,6 +120,7 @@ rb_answer rb_prompt_ask(int in_fd, int out_fd, const char *question,
   char shown[16], line[MAX_LINE], ask[MAX_LINE + 64];
   format_choices(choices, shown, sizeof shown);
   snprintf(ask, sizeof ask, "%s [%s] ", question ? question : "", shown);
+  discard_typeahead(in_fd);
   for (int i = 0; i < MAX_ASKS; i++) {
     put(out_fd, ask);
     if (read_line(in_fd, line, sizeof line) < 0) {
@@ -129,6 +138,7 @@ rb_answer rb_prompt_ask(int in_fd, int out_fd, const char *question,
 }
 
 int rb_prompt_line(int in_fd, int out_fd, const char *question, char *out, size_t size) {
+  discard_typeahead(in_fd);
   put(out_fd, question ? question : "");
   put(out_fd, " ");
   if (!out || size == 0 || read_line(in_fd, out, size) < 0) {

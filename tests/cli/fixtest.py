@@ -108,11 +108,15 @@ class FixTestCase(CliTestCase):
                               start_new_session=True)
         return Result(proc)
 
-    def on_tty(self, fake, function, answers, *extra, core=(), argv=None, timeout=90):
+    def on_tty(self, fake, function, answers, *extra, core=(), argv=None, timeout=90,
+               typed_ahead=b''):
         """Runs a triage with a new pty as its controlling terminal; answers[i] is typed
-        after the (i+1)-th prompt. -> (Result, what the terminal showed, prompts seen)."""
+        after the (i+1)-th prompt (typed_ahead: before the run starts). -> (Result, what
+        the terminal showed, prompts seen)."""
         master, slave = pty.openpty()
         name = os.ttyname(slave)
+        if typed_ahead:
+            os.write(master, typed_ahead)
 
         def take_terminal():
             os.setsid()

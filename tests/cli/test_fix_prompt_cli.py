@@ -86,6 +86,17 @@ class FixPromptTest(FixTestCase):
         self.assertNothingApplied(writes, cfg)
         self.assertRegex(r.out, r'\[team_timeout\] .*: declined')
 
+    def test_an_answer_typed_before_the_question_is_not_an_answer(self):
+        team_core, select = self.team_plugins()
+        with fake_aws(TEAM_WORLD) as fake:
+            r, shown, prompts = self.on_tty(fake, 'team-fn', [b'n\n'], *select,
+                                            '--fix=team_timeout', core=team_core,
+                                            typed_ahead=b'y\n')
+            writes = self.writes(fake)
+        self.assertEqual(prompts, 1, shown)
+        self.assertEqual(writes, [], 'the y typed ahead approved a plan nobody had seen')
+        self.assertRegex(r.out, r'\[team_timeout\] .*: declined')
+
     def test_garbage_then_y_asks_again_and_applies(self):
         r, shown, prompts, writes, cfg = self.one_fix([b'perhaps\n', b'y\n'])
         self.assertEqual(prompts, 2, shown)
