@@ -179,16 +179,18 @@ end
 
 -- The records to undo, and how the plan names them: targets, what | nil, exit code.
 local function select_targets(o, records, path)
+  -- one record: itself, unless it is refused
+  local function single(r)
+    local why = refusal(r)
+    if why then
+      say("%s", why)
+      return nil, EXIT.REFUSED
+    end
+    return { r }, r.entry
+  end
   if o.entry then
     for _, r in ipairs(records) do
-      if r.entry == o.entry then
-        local why = refusal(r)
-        if why then
-          say("%s", why)
-          return nil, EXIT.REFUSED
-        end
-        return { r }, r.entry
-      end
+      if r.entry == o.entry then return single(r) end
     end
     say("no entry '%s' in %s (`runbook journal` lists them)", o.entry, path)
     return nil, EXIT.USAGE
@@ -199,12 +201,7 @@ local function select_targets(o, records, path)
       io.stdout:write(("nothing left to undo in %s\n"):format(path))
       return nil, EXIT.OK
     end
-    local why = refusal(r)
-    if why then
-      say("%s", why)
-      return nil, EXIT.REFUSED
-    end
-    return { r }, r.entry
+    return single(r)
   end
   local known = false
   for _, r in ipairs(records) do
