@@ -174,7 +174,11 @@ function M.parse(argv)
     if name == "--fix" then
       -- --fix alone offers every fix; --fix=STEP,... (always with "=", so a function
       -- named after a step is never taken for one) limits them
-      opts.fix = inline or true
+      if inline then -- --fix=a --fix=b: both
+        opts.fix = type(opts.fix) == "string" and (opts.fix .. "," .. inline) or inline
+      else
+        opts.fix = opts.fix or true
+      end
     elseif OPTIONS[name] then
       local value = inline
       if not value then
@@ -190,6 +194,10 @@ function M.parse(argv)
     elseif a:sub(1, 1) == "-" and #a > 1 then
       return nil, ("unknown option '%s'"):format(a)
     elseif opts.target then
+      if opts.fix then
+        return nil, ("unexpected argument '%s': give one function (to offer only some steps' "
+          .. "fixes, write --fix=%s)"):format(a, a)
+      end
       return nil, ("unexpected argument '%s': give one function"):format(a)
     else
       opts.target = a
