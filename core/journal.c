@@ -77,13 +77,11 @@ static int write_all(int fd, const char *s, size_t n) {
   return 0;
 }
 
-int rb_journal_append(const char *path, const char *line, int make_dirs,
-                      const rb_journal_io *io, rb_error *err) {
+/* Opens the journal for appending (creating it 0600), after checking what it is:
+ * the descriptor, or -1 with err. */
+static int journal_open(const char *path, int make_dirs, rb_error *err) {
   if (!path || !*path)
     return rb_error_set(err, "JournalRefused", "journal: no file name");
-  if (!line || !*line || strchr(line, '\n'))
-    return rb_error_set(err, "JournalRefused",
-                        "journal: an entry must be one non-empty line of JSON");
   if (make_dirs && make_parents(path, err) != 0)
     return -1;
   struct stat st;
@@ -103,6 +101,25 @@ int rb_journal_append(const char *path, const char *line, int make_dirs,
     close(fd);
     return -1;
   }
+  return fd;
+}
+
+int rb_journal_check(const char *path, int make_dirs, rb_error *err) {
+  int fd = journal_open(path, make_dirs, err);
+  if (fd < 0)
+    return -1;
+  close(fd);
+  return 0;
+}
+
+int rb_journal_append(const char *path, const char *line, int make_dirs,
+                      const rb_journal_io *io, rb_error *err) {
+  if (!line || !*line || strchr(line, '\n'))
+    return rb_error_set(err, "JournalRefused",
+                        "journal: an entry must be one non-empty line of JSON");
+  int fd = journal_open(path, make_dirs, err);
+  if (fd < 0)
+    return -1;
   rb_buf b = RB_BUF_INIT;
   int rc = rb_buf_printf(&b, "%s\n", line);
   if (rc == 0 && write_all(fd, b.data, b.len) != 0)

@@ -23,6 +23,11 @@ typedef struct rb_journal_io {
 int rb_journal_append(const char *path, const char *line, int make_dirs,
                       const rb_journal_io *io, rb_error *err);
 
+/* Checks that `path` can be appended to as rb_journal_append would (creating it, and with
+ * make_dirs its directories, when missing) without writing anything: 0, or -1 with the
+ * same err. The fix path calls it before it offers anything. */
+int rb_journal_check(const char *path, int make_dirs, rb_error *err);
+
 /* The default journal: $XDG_STATE_HOME/runbook/journal.jsonl (an absolute
  * XDG_STATE_HOME), else $HOME/.local/state/runbook/journal.jsonl. getenv_fn NULL means
  * getenv(3). malloc'd; NULL with err when neither variable helps. */

@@ -12,6 +12,8 @@
  *   fix_scope.ask(question) -> line | nil, "no-terminal" | "end-of-input"
  *     one free-form answer (a version to roll back to) from the controlling terminal.
  *   fix_scope.options() -> {yes = bool, dry_run = bool, journal = path}
+ *   fix_scope.journal_check() -> true | nil, err: the run's journal can be appended to
+ *     (checked, and created 0600 when missing, without writing a line).
  *   fix_scope.journal_path() -> the run's journal (--journal FILE, else the default) |
  *     nil, err
  *   fix_scope.forget_reads() -> true: later reads are sent again, never answered from
@@ -189,6 +191,29 @@ static int fix_journal_append(lua_State *L) {
   return 1;
 }
 
+/* fix_scope.journal_check() -> true | nil, err: the run's journal can be appended to. */
+static int fix_journal_check(lua_State *L) {
+  rb_error err;
+  rb_error_clear(&err);
+  int make_dirs = 0;
+  push_journal_option(L);
+  char *def = NULL;
+  if (lua_isnil(L, -1)) {
+    if (!(def = rb_journal_default_path(NULL, &err)))
+      return rb_lua_fail(L, &err);
+    make_dirs = 1;
+  }
+  const char *path = def ? def : lua_tostring(L, -1);
+  int rc = rb_journal_check(path, make_dirs, &err);
+  free(def);
+  if (rc != 0) {
+    snprintf(err.kind, sizeof err.kind, "setup");
+    return rb_lua_fail(L, &err);
+  }
+  lua_pushboolean(L, 1);
+  return 1;
+}
+
 static int option(lua_State *L, const char *name) {
   int on = 0;
   if (lua_getfield(L, LUA_REGISTRYINDEX, OPTIONS_KEY) == LUA_TTABLE) {
@@ -309,6 +334,7 @@ int luaopen_runbook_fix_scope(lua_State *L) {
                                    {"options", fix_options},
                                    {"journal_append", fix_journal_append},
                                    {"journal_path", fix_journal_path},
+                                   {"journal_check", fix_journal_check},
                                    {"ask", fix_ask},
                                    {"hash", fix_hash},
                                    {"forget_reads", fix_forget_reads},

@@ -352,6 +352,13 @@ end
 
 -- journaling -------------------------------------------------------------------------------
 
+--- Whether a change could be journaled now: true | nil, err (always true under --dry-run,
+--- which writes nothing). Checked before anything is offered or sent.
+function M.ready()
+  if fix_scope.options().dry_run then return true end
+  return fix_scope.journal_check()
+end
+
 local function journal_write(entry)
   local ok, err = fix_scope.journal_append(nil, entry)
   if not ok then error(err, 0) end
@@ -491,6 +498,11 @@ function M.apply(p)
   if p.confirmed ~= binding(p) then
     return { ok = false, applied = 0, steps = #p.steps, refused = true,
              message = "the plan changed after it was confirmed: nothing was sent" }
+  end
+  local ready, jerr = M.ready()
+  if not ready then
+    return { ok = false, applied = 0, steps = #p.steps, error = jerr,
+             message = jerr.message .. ": the change cannot be journaled, so nothing was sent" }
   end
   local identity, ierr = M.identity()
   if not identity then

@@ -508,6 +508,8 @@ function M.main(entries, ...)
     local fix_problem
     fix_only, fix_problem = fixes.parse(opts.fix, ids)
     if not fix_only then return fail(EXIT_USAGE, "%s", fix_problem) end
+    local ready, journal_problem = fixes.ready()
+    if not ready then return fail(EXIT_RUNTIME, "%s", journal_problem) end
   end
 
   local run = context.new_run(fn, region, window, now)

@@ -28,6 +28,15 @@ function M.parse(value, known)
   return set
 end
 
+--- Before the triage: can a fix be journaled? true | nil, "one line" (--fix needs a
+--- journal; --dry-run does not).
+function M.ready()
+  local ok, err = remedy.ready()
+  if ok then return true end
+  return nil, ("%s: --fix journals every change; make the journal writable or give "
+    .. "--journal FILE (nothing was read or changed)"):format(err.message)
+end
+
 -- The findings to offer, in report order: those with a plan, from the selected steps.
 local function offered(items, only)
   local out = {}

@@ -120,6 +120,23 @@ static void test_readable_file_refused(void **state) {
   }
 }
 
+/* The check before any offer: it creates a missing journal 0600 and writes nothing, and
+ * refuses what an append would refuse, with the same message. */
+static void test_check_creates_and_refuses_like_append(void **state) {
+  fixture *f = *state;
+  unlink(f->path);
+  rb_error err = {0};
+  assert_int_equal(rb_journal_check(f->path, 0, &err), 0);
+  struct stat st;
+  assert_int_equal(stat(f->path, &st), 0);
+  assert_int_equal(st.st_mode & 0777, 0600);
+  assert_int_equal(st.st_size, 0);
+  assert_int_equal(chmod(f->path, 0644), 0);
+  assert_int_equal(rb_journal_check(f->path, 0, &err), -1);
+  assert_string_equal(err.code, "JournalRefused");
+  assert_non_null(strstr(err.message, "chmod 600"));
+}
+
 static void test_not_a_regular_file_refused(void **state) {
   fixture *f = *state;
   rb_error err = {0};
@@ -227,6 +244,8 @@ int main(void) {
                                       teardown),
       cmocka_unit_test_setup_teardown(test_failed_sync_is_an_error, setup, teardown),
       cmocka_unit_test_setup_teardown(test_readable_file_refused, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_check_creates_and_refuses_like_append, setup,
+                                      teardown),
       cmocka_unit_test_setup_teardown(test_not_a_regular_file_refused, setup, teardown),
       cmocka_unit_test_setup_teardown(test_directories_made_0700, setup, teardown),
       cmocka_unit_test(test_default_path),
