@@ -3,28 +3,23 @@
 Runs the real binary against the fake AWS in one of two ways:
   - detached: a new session with no controlling terminal at all (stdin /dev/null), so
     that "no terminal" really means none, even when the tests run from a shell;
-  - on a terminal: a new pseudo-terminal becomes the process's controlling terminal (as
-    tests/cli/test_confirm_cli.py does); stdout and stderr stay separate pipes, so a test
-    sees what went to the report (stdout), to the operator (stderr) and to the terminal
-    (the prompts). Each answer is typed after the next "Apply?" prompt appears; an answer
-    may be a callable (run first, with the fake, at that moment) or SIGINT.
+  - on a terminal: a new pseudo-terminal becomes the process's controlling terminal
+    (ptyrun.run_on_tty, the driver the terminal tests share); stdout and stderr stay
+    separate pipes, so a test sees what went to the report (stdout), to the operator
+    (stderr) and to the terminal (the prompts). Each answer is typed after the next
+    "Apply?" prompt appears; an answer may be a callable (run first, with the fake, at
+    that moment) or SIGINT.
 Every run writes its journal to a scratch file (--journal), never to the developer's own.
 """
 
 import json
 import os
-import pty
-import select
-import signal
 import subprocess
-import time
-import fcntl
-import termios
 
 from clitest import CliTestCase, Result, BIN
+from ptyrun import PROMPT, Interrupt, run_on_tty  # noqa: F401 (re-exported)
 
 HOOKS_BIN = os.path.join(os.path.dirname(BIN), 'runbook_testhooks')
-PROMPT = b'Apply? [y/N/a/q] '
 # Operations that change something: what a fix may send and a triage never does.
 WRITE_PREFIXES = ('Update', 'Put', 'Add', 'Remove', 'Attach', 'Detach', 'Delete', 'Create',
                   'Publish', 'Tag', 'Untag')
@@ -78,10 +73,6 @@ return step.define{{
 TEAM_STEPS = {'team_memory': ('MemorySize', 256), 'team_timeout': ('Timeout', 10)}
 
 
-class Interrupt:
-    """An answer that is no answer: SIGINT to the process at the prompt (Ctrl-C)."""
-
-
 class FixTestCase(CliTestCase):
 
     def setUp(self):
@@ -111,66 +102,13 @@ class FixTestCase(CliTestCase):
     def on_tty(self, fake, function, answers, *extra, core=(), argv=None, timeout=90,
                typed_ahead=b''):
         """Runs a triage with a new pty as its controlling terminal; answers[i] is typed
-        after the (i+1)-th prompt (typed_ahead: before the run starts). -> (Result, what
-        the terminal showed, prompts seen)."""
-        master, slave = pty.openpty()
-        name = os.ttyname(slave)
-        if typed_ahead:
-            os.write(master, typed_ahead)
-
-        def take_terminal():
-            os.setsid()
-            fd = os.open(name, os.O_RDWR)
-            fcntl.ioctl(fd, termios.TIOCSCTTY, 0)
-            os.close(fd)
-
+        after the (i+1)-th prompt (typed_ahead: before the run starts; a callable answer is
+        called with the fake). -> (Result, what the terminal showed, prompts seen)."""
         cmd = [BIN] + (argv if argv is not None else self.args(function, *extra, core=core))
-        proc = subprocess.Popen(cmd, env=self.env_for(fake), stdin=subprocess.DEVNULL,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                preexec_fn=take_terminal)
-        out_chunks, err_chunks = [], []
-        streams = {proc.stdout.fileno(): out_chunks, proc.stderr.fileno(): err_chunks}
-        shown, sent = b'', 0
-        deadline = time.time() + timeout
-        try:
-            while time.time() < deadline and (streams or proc.poll() is None):
-                fds = [master] + list(streams)
-                ready, _, _ = select.select(fds, [], [], 0.1)
-                for fd in ready:
-                    try:
-                        data = os.read(fd, 65536)
-                    except OSError:
-                        data = b''
-                    if fd == master:
-                        shown += data
-                    elif data:
-                        streams[fd].append(data)
-                    else:
-                        del streams[fd]
-                if sent < len(answers) and shown.count(PROMPT) > sent:
-                    answer = answers[sent]
-                    sent += 1
-                    if answer is Interrupt:
-                        os.kill(proc.pid, signal.SIGINT)
-                        continue
-                    if callable(answer):
-                        answer = answer(fake)
-                    os.write(master, answer)
-                if not ready and proc.poll() is not None and not streams:
-                    break
-            proc.wait(timeout=max(1, deadline - time.time()))
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
-            proc.stdout.close()
-            proc.stderr.close()
-            os.close(master)
-            os.close(slave)
-        done = subprocess.CompletedProcess(cmd, proc.returncode,
-                                           b''.join(out_chunks).decode('utf-8', 'replace'),
-                                           b''.join(err_chunks).decode('utf-8', 'replace'))
-        return Result(done), shown, shown.count(PROMPT)
+        run = run_on_tty(cmd, self.env_for(fake), answers, timeout=timeout,
+                         typed_ahead=typed_ahead, context=fake)
+        done = subprocess.CompletedProcess(cmd, run.code, run.out, run.err)
+        return Result(done), run.shown, run.prompts
 
     # what the fake saw and the journal holds ----------------------------------------------
 

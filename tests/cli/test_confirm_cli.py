@@ -6,16 +6,12 @@ Its stdin is /dev/null and its stdout a pipe: the question must go to, and the a
 from, the terminal (/dev/tty) alone.
 """
 
-import fcntl
 import os
-import pty
-import select
 import subprocess
-import termios
-import time
 import unittest
 
 from clitest import CliTestCase, BIN, HERE, base_env
+from ptyrun import run_on_tty
 
 HOOKS_BIN = os.path.join(os.path.dirname(BIN), 'runbook_testhooks')
 SCRIPT = os.path.join(HERE, 'scripts', 'confirm.lua')
@@ -31,44 +27,13 @@ class ConfirmTest(CliTestCase):
 
     def on_tty(self, answers, *options, choices=None):
         """Runs the script with a new pty as its controlling terminal; sends answers[i]
-        after the (i+1)-th prompt. Returns (exit code, stdout, what the terminal showed)."""
-        master, slave = pty.openpty()
-        name = os.ttyname(slave)
-
-        def take_terminal():
-            os.setsid()
-            fd = os.open(name, os.O_RDWR)
-            fcntl.ioctl(fd, termios.TIOCSCTTY, 0)
-            os.close(fd)
-
+        after the (i+1)-th prompt (anything ending in '] '). Returns (exit code, stdout,
+        stderr, what the terminal showed)."""
         args = [HOOKS_BIN] + list(options) + ['--test-core-script', SCRIPT]
         if choices:
             args.append(choices)
-        proc = subprocess.Popen(args, env=self.env(), stdin=subprocess.DEVNULL,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                preexec_fn=take_terminal)
-        shown, sent = b'', 0
-        deadline = time.time() + 20
-        try:
-            while time.time() < deadline:
-                ready, _, _ = select.select([master], [], [], 0.1)
-                if ready:
-                    try:
-                        shown += os.read(master, 4096)
-                    except OSError:
-                        break
-                if sent < len(answers) and shown.count(b'] ') > sent:
-                    os.write(master, answers[sent])
-                    sent += 1
-                if proc.poll() is not None and not ready:
-                    break
-            out, err = proc.communicate(timeout=20)
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-            os.close(master)
-            os.close(slave)
-        return proc.returncode, out.decode(), err.decode(), shown
+        run = run_on_tty(args, self.env(), answers, prompt=b'] ', timeout=40)
+        return run.code, run.out, run.err, run.shown
 
     def assertAnswer(self, answers, expected, prompts=1):
         code, out, err, shown = self.on_tty(answers)

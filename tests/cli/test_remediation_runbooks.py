@@ -6,21 +6,17 @@ with 10% of its traffic on 2; two SQS event source mappings, `orders` Disabled a
 Enabled. Every run writes its journal to a scratch file (--journal). Whether a change was
 made is read from the fake itself (its world and its request log), never from what
 runbook printed. Prompts are answered on a new pseudo-terminal that is the process's
-controlling terminal (as tests/cli/test_confirm_cli.py does); runs that must have no
-terminal start in a new session that opens none.
+controlling terminal (ptyrun.run_on_tty); runs that must have no terminal start in a new
+session that opens none.
 """
 
-import fcntl
 import json
 import os
-import pty
-import select
 import subprocess
-import termios
-import time
 import unittest
 
 from clitest import BIN, CliTestCase, Result, fake_aws
+from ptyrun import run_on_tty
 
 SECRET = 'rollbackSecretKeyForTests0000000000000000'
 ORDERS = 'arn:aws:sqs:us-east-1:123456789012:orders'
@@ -77,47 +73,10 @@ class RemediationTestCase(CliTestCase):
         """Runs with a new pty as the controlling terminal; answers = [(prompt, text[, then])]:
         each text is typed once its prompt has appeared (after the previous one), after
         calling then() if given. -> (Result, what the terminal showed)."""
-        master, slave = pty.openpty()
-        name = os.ttyname(slave)
-
-        def take_terminal():
-            os.setsid()
-            fd = os.open(name, os.O_RDWR)
-            fcntl.ioctl(fd, termios.TIOCSCTTY, 0)
-            os.close(fd)
-
-        proc = subprocess.Popen(self.argv(*args), env=self.env_for(fake),
-                                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, preexec_fn=take_terminal)
-        shown, at, sent = b'', 0, 0
-        deadline = time.time() + 60
-        try:
-            while time.time() < deadline:
-                ready, _, _ = select.select([master], [], [], 0.1)
-                if ready:
-                    try:
-                        shown += os.read(master, 4096)
-                    except OSError:
-                        break
-                if sent < len(answers):
-                    found = shown.find(answers[sent][0], at)
-                    if found >= 0:
-                        if len(answers[sent]) > 2:
-                            answers[sent][2]()  # something to do while the prompt waits
-                        os.write(master, answers[sent][1])
-                        at = found + len(answers[sent][0])
-                        sent += 1
-                if proc.poll() is not None and not ready:
-                    break
-            out, err = proc.communicate(timeout=30)
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-            os.close(master)
-            os.close(slave)
-        self.assertEqual(sent, len(answers), 'not every prompt appeared: %r' % shown)
-        proc.stdout, proc.stderr = out.decode(), err.decode()
-        return Result(proc), shown
+        cmd = self.argv(*args)
+        run = run_on_tty(cmd, self.env_for(fake), answers, timeout=90)
+        self.assertEqual(run.answered, len(answers), 'not every prompt appeared: %r' % run.shown)
+        return Result(subprocess.CompletedProcess(cmd, run.code, run.out, run.err)), run.shown
 
     # what the fake and the journal say ------------------------------------------------------
 

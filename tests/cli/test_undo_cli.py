@@ -8,17 +8,12 @@ restored, and that a refused or dry-run undo sent no write at all. A change "by 
 else" between the fix and the undo is made with a signed botocore call to the fake.
 """
 
-import fcntl
 import json
 import os
-import pty
-import select
-import subprocess
-import termios
-import time
 import unittest
 
 from clitest import BIN, CliTestCase, fake_aws
+from ptyrun import run_on_tty
 
 FN = 'report-builder'
 ROLE = 'report-builder-role'
@@ -86,41 +81,9 @@ class UndoCliTest(CliTestCase):
     def on_tty(self, fake, answer, *args):
         """Runs the binary with a new pty as its controlling terminal and types `answer`
         after the prompt. Returns (exit code, stdout, what the terminal showed)."""
-        master, slave = pty.openpty()
-        name = os.ttyname(slave)
-
-        def take_terminal():
-            os.setsid()
-            fd = os.open(name, os.O_RDWR)
-            fcntl.ioctl(fd, termios.TIOCSCTTY, 0)
-            os.close(fd)
-
-        proc = subprocess.Popen([BIN, '--journal', self.journal] + list(args),
-                                env=self.env_for(fake), stdin=subprocess.DEVNULL,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                preexec_fn=take_terminal)
-        shown, sent = b'', False
-        deadline = time.time() + 60
-        try:
-            while time.time() < deadline:
-                ready, _, _ = select.select([master], [], [], 0.1)
-                if ready:
-                    try:
-                        shown += os.read(master, 4096)
-                    except OSError:
-                        break
-                if not sent and b'Apply? [y/N/a/q] ' in shown:
-                    os.write(master, answer)
-                    sent = True
-                if proc.poll() is not None and not ready:
-                    break
-            out, _ = proc.communicate(timeout=60)
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-            os.close(master)
-            os.close(slave)
-        return proc.returncode, out.decode(), shown
+        run = run_on_tty([BIN, '--journal', self.journal] + list(args), self.env_for(fake),
+                         [answer], timeout=120)
+        return run.code, run.out, run.shown
 
     # runbook journal ----------------------------------------------------------------------
 
