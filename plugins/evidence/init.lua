@@ -10,6 +10,7 @@ local logs = require("evidence.logs")
 local metrics = require("evidence.metrics")
 local network = require("evidence.network")
 local role = require("evidence.role")
+local trail = require("evidence.trail")
 
 local provide = evidence.provide
 
@@ -28,6 +29,11 @@ provide("mappings", "event source mappings that invoke the function (a list)", f
   { "lambda ListEventSourceMappings" })
 provide("function", "GetFunction: code location and size, tags", fn.get_function,
   { "lambda GetFunction" })
+provide("versions", "the function's published versions (a list, capped)", trail.versions,
+  { "lambda ListVersionsByFunction" })
+provide("trail", "trail or trail:LOOKBACK (24h default): CloudTrail events on the function "
+  .. "and its execution role over the window plus the lookback", trail.provider,
+  { "cloudtrail LookupEvents" })
 provide("role", "the execution role and its policies (managed, inline, boundary)", role.provider,
   { "iam GetRole", "iam ListAttachedRolePolicies", "iam ListRolePolicies", "iam GetPolicy",
     "iam GetPolicyVersion", "iam GetRolePolicy" })

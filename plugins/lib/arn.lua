@@ -19,6 +19,17 @@ function M.partition_of(region)
   return "aws"
 end
 
+-- Where a partition's global services (IAM) are served and CloudTrail records them.
+local GLOBAL_REGIONS = { aws = "us-east-1", ["aws-cn"] = "cn-north-1",
+                         ["aws-us-gov"] = "us-gov-west-1", ["aws-iso"] = "us-iso-east-1",
+                         ["aws-iso-b"] = "us-isob-east-1" }
+
+--- The region of a partition's global services: "aws" -> "us-east-1", "aws-cn" ->
+--- "cn-north-1" (IAM's CloudTrail events are looked up there, whatever the function's region).
+function M.global_region(partition)
+  return GLOBAL_REGIONS[partition or "aws"] or "us-east-1"
+end
+
 --- "arn:aws:lambda:us-east-1:123:function:f" -> {partition, service, region, account,
 --- resource}; nil when s is not an ARN.
 function M.parse(s)

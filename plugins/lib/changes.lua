@@ -73,7 +73,7 @@ local function details(name, params, resp)
   params, resp = params or {}, resp or {}
   if name == "UpdateFunctionCode" then
     return { "new code" .. (str(resp.codeSha256) and (", CodeSha256 " .. resp.codeSha256) or "") },
-      { code_sha256 = str(resp.codeSha256), version = str(resp.version) }
+      { code_sha256 = str(resp.codeSha256) } -- its version is $LATEST: not a deploy's
   elseif name == "PublishVersion" then
     return { "published version " .. tostring(str(resp.version) or "?") },
       { version = str(resp.version), code_sha256 = str(resp.codeSha256) }
@@ -122,6 +122,10 @@ function M.parse_event(item)
            region = str(raw.awsRegion) }
 end
 
+-- Changes made in the same second sort in the order a deploy makes them.
+local ORDER = { UpdateFunctionCode = 1, UpdateFunctionConfiguration = 2, PublishVersion = 3,
+                CreateAlias = 4, UpdateAlias = 5 }
+
 --- LookupEvents items (any number of lists) -> changes, oldest first, each event once.
 function M.parse_events(...)
   local out, seen = {}, {}
@@ -135,7 +139,10 @@ function M.parse_events(...)
       end
     end
   end
-  table.sort(out, function(a, b) return a.time < b.time end)
+  table.sort(out, function(a, b)
+    if a.time ~= b.time then return a.time < b.time end
+    return (ORDER[a.name] or 99) < (ORDER[b.name] or 99) -- one second: a deploy's order
+  end)
   return out
 end
 

@@ -75,8 +75,19 @@ end
 
 -- The summary, and what it leaves out: steps that could not run ("1 step could not run:
 -- Throttling"), so "no problems found" is never said of a triage that did not finish.
+-- A fail finding whose data.headline explains the failure ("since deploy of version 42 at
+-- 02:41Z by ci: 24 % errors", the changes step) leads the headline.
 local function headline(steps)
+  local leads = {}
+  for _, s in ipairs(steps) do
+    for _, f in ipairs(s.findings) do
+      if f.severity == "fail" and type(f.data) == "table" and type(f.data.headline) == "string" then
+        leads[#leads + 1] = f.data.headline
+      end
+    end
+  end
   local said = summary(steps)
+  if #leads > 0 then said = table.concat(leads, "; ") .. "; " .. said end
   local broken = {}
   for _, s in ipairs(steps) do
     for _, f in ipairs(s.findings) do
