@@ -54,15 +54,40 @@ done:
   rb_buf_free(&path);
 }
 
+/* The wait the operation's published rate (ratelimit.h) asks of this attempt on its
+ * (credential set, region) target: 0 for an operation without one. */
+static double op_limit_wait(call *k, double now) {
+  const rb_rate *rate = rb_ratelimit_known(k->service, k->operation);
+  if (!rate)
+    return 0;
+  op_limit *l = k->to->limits;
+  while (l && l->rate != rate)
+    l = l->next;
+  if (!l) {
+    l = calloc(1, sizeof *l);
+    if (!l)
+      return 0; /* out of memory: send unpaced (AWS may throttle) rather than fail */
+    l->rate = rate;
+    rb_bucket_init(&l->bucket, rate, now);
+    l->next = k->to->limits;
+    k->to->limits = l;
+  }
+  return rb_bucket_take(&l->bucket, now);
+}
+
 void client_start_due_attempts(rb_client *c) {
   double now = client_wall_now();
   for (call *k = c->calls; k; k = k->next) {
     if (k->state != CALL_WAITING || k->not_before > now)
       continue;
-    /* Adaptive mode: the rate limiter hands out the send token at once and says how long
-     * to wait; after the wait the attempt goes without asking again. */
+    /* Adaptive mode's limiter and the operation's published rate hand out the send token
+     * at once and say how long to wait; after the wait the attempt goes without asking
+     * again. */
     if (!k->send_token && !c->offline) {
       double wait = rb_retry_before_send(&k->to->retry, now);
+      double paced = op_limit_wait(k, now);
+      if (paced > wait)
+        wait = paced;
       k->send_token = 1;
       if (wait > 0) {
         k->not_before = now + wait;

@@ -395,6 +395,11 @@ void client_auth_free(rb_client *c) {
       free(e->signing_name);
       free(e);
     }
+    while (t->limits) {
+      op_limit *l = t->limits;
+      t->limits = l->next;
+      free(l);
+    }
     free(t->region);
     free(t);
   }

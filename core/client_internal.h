@@ -20,6 +20,7 @@
 #include "http.h"
 #include "json_canon.h"
 #include "protocol.h"
+#include "ratelimit.h"
 #include "retry.h"
 #include "transport.h"
 
@@ -57,6 +58,13 @@ typedef struct endpoint_entry {
   struct endpoint_entry *next;
 } endpoint_entry;
 
+/* The token bucket of one operation with a published rate, on one target. */
+typedef struct op_limit {
+  const rb_rate *rate; /* rb_ratelimit_known's entry: the key */
+  rb_bucket bucket;
+  struct op_limit *next;
+} op_limit;
+
 /* One (credential set, region) pair: what calls to it share. */
 typedef struct target {
   struct rb_client *client;
@@ -65,6 +73,7 @@ typedef struct target {
   endpoint_entry *endpoints;
   long long clock_skew; /* server time minus local time, learnt from Date headers */
   rb_retry_state retry; /* retry quota and adaptive rate limiter */
+  op_limit *limits; /* published per-operation rates (ratelimit.h), made on first use */
   struct target *next;
 } target;
 

@@ -1,13 +1,17 @@
 #!/usr/bin/python3
 """gen_models.py - compact the official AWS service models into core/models/<service>.json.
 
-Re-run (from the repository root) after upgrading python3-botocore:
+Re-run (from the repository root) after upgrading python3-botocore or the copies in
+tools/models-src/:
 
     /usr/bin/python3 tools/gen_models.py            # writes core/models/*.json
     /usr/bin/python3 tools/gen_models.py --check    # exits 1 if the committed files differ
 
 It reads botocore's service-2.json and paginators-1.json (latest API version of each
-service) and keeps only what the C protocol layer needs to serialize requests, parse
+service) or, for the services in tools/sdk_models.py's SDK_SOURCES (lambda, xray,
+cloudtrail), the newer committed aws-sdk copies in tools/models-src/ expanded back into
+that format by tools/sdk_models.py (botocore 1.29 predates Lambda's LoggingConfig), and
+keeps only what the C protocol layer needs to serialize requests, parse
 responses, validate parameters and classify operations: no documentation, enums,
 patterns, min/max or error shapes. Output is minified with sorted keys, so the same
 botocore always produces byte-identical files.
@@ -35,6 +39,8 @@ import os
 import re
 import sys
 
+import sdk_models
+
 BOTOCORE_DATA = '/usr/lib/python3/dist-packages/botocore/data'
 
 # our service name -> botocore directory name
@@ -51,6 +57,10 @@ SERVICES = {
     # (concurrency); the endpoint prefix of service-quotas is "servicequotas".
     'sqs': 'sqs',
     'service-quotas': 'service-quotas',
+    # Deeper diagnosis reads traces (GetTraceSummaries, BatchGetTraces) and what
+    # changed (LookupEvents); both are regional like lambda.
+    'xray': 'xray',
+    'cloudtrail': 'cloudtrail',
 }
 
 # An operation whose name starts with one of these only reads state.
@@ -80,6 +90,8 @@ READ_EXTRA = {
 # Names that look like reads but run customer code (like lambda Invoke, a write).
 WRITE_EXTRA = {
     'apigateway': {'TestInvokeMethod', 'TestInvokeAuthorizer'},
+    # Reports the caller's sampling statistics to X-Ray to be given a sampling quota.
+    'xray': {'GetSamplingTargets'},
 }
 
 REF_TRAITS = ('location', 'locationName', 'queryName', 'flattened', 'jsonvalue',
@@ -185,7 +197,10 @@ def compact_metadata(meta):
     return out
 
 
-def compact_service(service, botocore_name):
+def load_source(botocore_name):
+    """(service-2 dict, paginators dict) from models-src or from botocore."""
+    if botocore_name in sdk_models.SDK_SOURCES:
+        return sdk_models.load(botocore_name)
     vdir = latest_version_dir(botocore_name)
     with open(os.path.join(vdir, 'service-2.json'), encoding='utf-8') as f:
         model = json.load(f)
@@ -194,6 +209,11 @@ def compact_service(service, botocore_name):
     if os.path.exists(pag_path):
         with open(pag_path, encoding='utf-8') as f:
             paginators = json.load(f).get('pagination', {})
+    return model, paginators
+
+
+def compact_service(service, botocore_name):
+    model, paginators = load_source(botocore_name)
     shapes = model['shapes']
     return {
         'metadata': compact_metadata(model['metadata']),

@@ -169,6 +169,12 @@ static void service_prefixes_are_used_for_hosts(void **state) {
   rb_endpoint ep = resolve(&in);
   assert_string_equal(ep.url, "https://sts.ap-southeast-2.amazonaws.com"); /* regional */
   assert_string_equal(ep.signing_region, "ap-southeast-2");
+  in = input(&t, "xray", "XRay", "eu-west-1"); /* regional, like lambda */
+  assert_string_equal(resolve(&in).url, "https://xray.eu-west-1.amazonaws.com");
+  in = input(&t, "cloudtrail", "CloudTrail", "eu-west-1");
+  ep = resolve(&in);
+  assert_string_equal(ep.url, "https://cloudtrail.eu-west-1.amazonaws.com");
+  assert_string_equal(ep.signing_region, "eu-west-1");
 }
 
 static void iam_is_global_in_each_partition(void **state) {

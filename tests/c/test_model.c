@@ -45,6 +45,9 @@ static void every_service_loads_with_its_protocol(void **state) {
        "2015-07-09"},
       {"apigatewayv2", RB_PROTOCOL_REST_JSON, "apigateway", "apigateway", "ApiGatewayV2",
        "2018-11-29"},
+      {"xray", RB_PROTOCOL_REST_JSON, "xray", "xray", "XRay", "2016-04-12"},
+      {"cloudtrail", RB_PROTOCOL_JSON, "cloudtrail", "cloudtrail", "CloudTrail",
+       "2013-11-01"},
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     const rb_model_meta *m = rb_model_metadata(load(cases[i].service));
@@ -67,6 +70,11 @@ static void json_and_global_metadata_is_kept(void **state) {
   assert_string_equal(iam->global_endpoint, "iam.amazonaws.com");
   assert_null(iam->target_prefix);
   assert_null(rb_model_metadata(load("lambda"))->global_endpoint);
+  const rb_model_meta *trail = rb_model_metadata(load("cloudtrail"));
+  assert_string_equal(trail->target_prefix,
+                      "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101");
+  assert_null(trail->global_endpoint);
+  assert_null(rb_model_metadata(load("xray"))->global_endpoint);
 }
 
 static void cloudwatch_is_an_alias_of_monitoring(void **state) {
@@ -85,7 +93,7 @@ static void embedded_service_names_are_listed(void **state) {
     lambda |= strcmp(rb_model_service_name(n), "lambda") == 0;
     quotas |= strcmp(rb_model_service_name(n), "service-quotas") == 0;
   }
-  assert_int_equal(n, 10);
+  assert_int_equal(n, 12);
   assert_true(lambda);
   assert_true(quotas);
   const rb_model *m = load("service-quotas");
@@ -145,6 +153,16 @@ static void shapes_resolve_through_refs(void **state) {
   const cJSON *inv = rb_model_shape(load("lambda"), "InvocationRequest");
   assert_string_equal(rb_model_str(inv, "payload"), "Payload");
   assert_false(rb_model_flag(inv, "document"));
+  /* Lambda comes from the newer aws-sdk model (tools/models-src): LoggingConfig. */
+  const rb_model *lam = load("lambda");
+  const cJSON *logging = cJSON_GetObjectItemCaseSensitive(
+      cJSON_GetObjectItemCaseSensitive(rb_model_shape(lam, "FunctionConfiguration"),
+                                       "members"),
+      "LoggingConfig");
+  const cJSON *lc = rb_model_ref_shape(lam, logging);
+  assert_string_equal(rb_model_str(lc, "type"), "structure");
+  assert_non_null(cJSON_GetObjectItemCaseSensitive(
+      cJSON_GetObjectItemCaseSensitive(lc, "members"), "LogGroup"));
 }
 
 static void operation_names_are_sorted_and_complete(void **state) {
@@ -225,6 +243,11 @@ static void reads_are_classified_read(void **state) {
       {"apigateway", "GetRestApis"},
       {"apigatewayv2", "GetApis"},
       {"apigatewayv2", "ExportApi"},
+      {"xray", "GetTraceSummaries"},
+      {"xray", "BatchGetTraces"},
+      {"xray", "GetServiceGraph"},
+      {"cloudtrail", "LookupEvents"},
+      {"lambda", "GetFunctionRecursionConfig"},
   };
   for (size_t i = 0; i < sizeof reads / sizeof reads[0]; i++)
     if (rb_model_is_write(reads[i][0], reads[i][1], NULL) != 0)
@@ -254,6 +277,12 @@ static void writes_are_classified_write(void **state) {
       {"apigateway", "TestInvokeAuthorizer"},
       {"apigateway", "FlushStageCache"},
       {"apigatewayv2", "UpdateStage"},
+      {"xray", "PutTraceSegments"},
+      {"xray", "UpdateSamplingRule"},
+      {"cloudtrail", "StopLogging"},
+      {"cloudtrail", "PutEventSelectors"},
+      {"lambda", "InvokeWithResponseStream"},
+      {"lambda", "PutFunctionRecursionConfig"},
   };
   for (size_t i = 0; i < sizeof writes / sizeof writes[0]; i++)
     if (rb_model_is_write(writes[i][0], writes[i][1], NULL) != 1)

@@ -102,7 +102,10 @@ _TABLE = {
 _VALIDATION_CODE = {'lambda': 'ValidationException', 'apigateway': 'BadRequestException',
                     'apigatewayv2': 'BadRequestException', 'logs': 'InvalidParameterException',
                     'iam': 'ValidationError', 'sts': 'ValidationError',
-                    'cloudwatch': 'InvalidParameterValue', 'ec2': 'InvalidParameterValue'}
+                    'cloudwatch': 'InvalidParameterValue', 'ec2': 'InvalidParameterValue',
+                    # X-Ray models InvalidRequestException for a request that fails
+                    # validation; CloudTrail answers the framework's ValidationException.
+                    'xray': 'InvalidRequestException', 'cloudtrail': 'ValidationException'}
 
 _AUTH_KINDS = ('missing_auth', 'incomplete_signature', 'signature_mismatch', 'unknown_key',
                'expired_token', 'skew', 'throttle', 'unavailable', 'access_denied',

@@ -4,21 +4,36 @@ Exists so the fake accepts exactly what AWS accepts: the service comes from the 
 signing name, the operation from the protocol's own routing rule (rest-json: method +
 requestUri template; json: X-Amz-Target; query/ec2: Action + Version), never from a
 hand-written table that could drift from the real API.
+
+Lambda, X-Ray and CloudTrail come from the newer committed aws-sdk copies in
+tools/models-src/ (expanded by tools/sdk_models.py, the same dicts tools/gen_models.py
+compacts into core/models/), so the fake knows what the core knows (Lambda's
+LoggingConfig is newer than Debian's botocore 1.29).
 """
 
+import os
 import re
+import sys
 import threading
 import urllib.parse
 
 import botocore.loaders
 import botocore.model
 
+# Installed (share/runbook/fake_aws), sdk_models.py and models-src/ sit beside this file;
+# in the source tree they are in tools/.
+_HERE = os.path.dirname(os.path.abspath(__file__))
+if not os.path.exists(os.path.join(_HERE, 'sdk_models.py')):
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(_HERE)), 'tools'))
+import sdk_models  # noqa: E402  (tools/ is not a package)
+
 SERVICES = ('lambda', 'iam', 'sts', 'logs', 'cloudwatch', 'ec2', 'apigateway',
-            'apigatewayv2')
+            'apigatewayv2', 'xray', 'cloudtrail')
 
 # SigV4 signing name -> botocore model name (apigateway is split by path later).
 SIGNING_NAMES = {'lambda': 'lambda', 'iam': 'iam', 'sts': 'sts', 'logs': 'logs',
-                 'monitoring': 'cloudwatch', 'ec2': 'ec2', 'apigateway': 'apigateway'}
+                 'monitoring': 'cloudwatch', 'ec2': 'ec2', 'apigateway': 'apigateway',
+                 'xray': 'xray', 'cloudtrail': 'cloudtrail'}
 
 # The signing name each model's requests must carry.
 SIGNING_NAME_OF = {v: k for k, v in SIGNING_NAMES.items()}
@@ -116,7 +131,8 @@ class Service:
         return self.operation(tpl.op_name), labels, {k for k, _ in tpl.query}
 
     def route_json(self, target):
-        prefix, _, op_name = (target or '').partition('.')
+        # rpartition: a target prefix may hold dots (com.amazonaws.cloudtrail.v20131101...)
+        prefix, _, op_name = (target or '').rpartition('.')
         if prefix != self.target_prefix or op_name not in self.model.operation_names:
             raise RouteError('unknown_operation', target or '(no X-Amz-Target)')
         return self.operation(op_name)
@@ -144,7 +160,10 @@ class Models:
             with self._lock:
                 service = self._services.get(name)
                 if service is None:
-                    data = self._loader.load_service_model(name, 'service-2')
+                    if name in sdk_models.SDK_SOURCES:
+                        data = sdk_models.load(name)[0]
+                    else:
+                        data = self._loader.load_service_model(name, 'service-2')
                     service = Service(name, botocore.model.ServiceModel(data, name))
                     self._services[name] = service
         return service

@@ -33,7 +33,9 @@ t.test("every_operation_is_a_cli_command_except_the_ones_the_cli_removes", funct
   local in_cli, missing = {}, {}
   for _, v in ipairs(vectors.cli) do in_cli[v[1] .. "." .. v[2]] = true end
   for _, v in ipairs(vectors.operations) do
-    if (in_cli[v[1] .. "." .. v[2]] == true) ~= render.cli_has(v[1], v[2]) then
+    -- newer than the installed CLI (models from tools/models-src): the CLI has them now
+    if not vectors.newer[v[1] .. "." .. v[2]]
+        and (in_cli[v[1] .. "." .. v[2]] == true) ~= render.cli_has(v[1], v[2]) then
       missing[#missing + 1] = v[1] .. "." .. v[2]
     end
   end

@@ -14,7 +14,9 @@ checks the renderer against the tools themselves, not against a copy of their ru
               differs and each member whose option differs from --<xform_name> (argument
               renames), whose --no- form is not --no-<option>, or that is a boolean the
               CLI does not take as a flag;
-  services:   our service name -> the CLI's (monitoring -> cloudwatch).
+  services:   our service name -> the CLI's (monitoring -> cloudwatch);
+  newer:      operations of the models taken from tools/models-src that Debian's botocore
+              (and so the installed aws CLI) predates: the CLI check skips them.
 """
 import json
 import os
@@ -87,11 +89,16 @@ def main(argv):
     for ours, theirs in sorted(gen_models.SERVICES.items()):
         lines.append(f'    [{lua_str(ours)}] = {lua_str(theirs)},')
     lines.append('  },')
-    ops_lines, cli_lines, members = [], [], set()
+    ops_lines, cli_lines, newer_lines, members = [], [], [], set()
     for service in sorted(gen_models.SERVICES):
         with open(os.path.join(ROOT, 'core', 'models', service + '.json')) as f:
             model = json.load(f)
         shapes = model['shapes']
+        botocore_name = gen_models.SERVICES[service]
+        if botocore_name in gen_models.sdk_models.SDK_SOURCES:
+            base = gen_models.sdk_models.botocore_model(botocore_name) or {'operations': {}}
+            for name in sorted(set(model['operations']) - set(base['operations'])):
+                newer_lines.append(f'    [{lua_str(service + "." + name)}] = true,')
         for name, op in sorted(model['operations'].items()):
             ops_lines.append(f'    {{ {lua_str(service)}, {lua_str(name)}, '
                              f'{lua_str(xform_name(name, "-"))} }},')
@@ -117,6 +124,9 @@ def main(argv):
     lines.append('  },')
     lines.append('  cli = {')
     lines += cli_lines
+    lines.append('  },')
+    lines.append('  newer = {')
+    lines += newer_lines
     lines.append('  },')
     lines.append('}')
     text = '\n'.join(lines) + '\n'
