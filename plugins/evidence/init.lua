@@ -10,6 +10,7 @@ local logs = require("evidence.logs")
 local metrics = require("evidence.metrics")
 local network = require("evidence.network")
 local role = require("evidence.role")
+local traces = require("evidence.traces")
 local trail = require("evidence.trail")
 
 local provide = evidence.provide
@@ -34,6 +35,9 @@ provide("versions", "the function's published versions (a list, capped)", trail.
 provide("trail", "trail or trail:LOOKBACK (24h default): CloudTrail events on the function "
   .. "and its execution role over the window plus the lookback", trail.provider,
   { "cloudtrail LookupEvents" })
+provide("traces", "the function's X-Ray traces in the window, slowest and failed first, "
+  .. "parsed: where the time went (absent without active tracing)", traces.provider,
+  { "xray GetTraceSummaries", "xray BatchGetTraces" })
 provide("role", "the execution role and its policies (managed, inline, boundary)", role.provider,
   { "iam GetRole", "iam ListAttachedRolePolicies", "iam ListRolePolicies", "iam GetPolicy",
     "iam GetPolicyVersion", "iam GetRolePolicy" })

@@ -152,7 +152,8 @@ local function walk(subs, calls, phases, limit)
             and not phases[phase] then
           phases[phase] = sub
         end
-        walk(sub.subsegments, calls, phases, limit)
+        -- calls made while initializing are the cold start's, not the invocation's
+        if phase ~= "Initialization" then walk(sub.subsegments, calls, phases, limit) end
       end
     end
   end
@@ -198,7 +199,8 @@ end
 
 --- One trace of BatchGetTraces (`{ Id, Duration, Segments = {{ Id, Document }} }`) as an
 --- invocation: { id, function_name, start, invocation_ms, init_ms, overhead_ms, calls,
---- fault, error, throttle, timed_out, cause, own_ms }; nil, reason when the trace has no
+--- init_calls (made during Initialization), fault, error, throttle, timed_out, cause,
+--- own_ms }; nil, reason when the trace has no
 --- AWS::Lambda::Function segment (still being indexed, or not this function's).
 function M.parse_trace(trace)
   local service, fn
@@ -231,6 +233,10 @@ function M.parse_trace(trace)
   end
   local is, i_f = span(phases.Initialization)
   local os_, of = span(phases.Overhead)
+  inv.init_calls = {}
+  if phases.Initialization then
+    walk(phases.Initialization.subsegments, inv.init_calls, {}, i_f or ff)
+  end
   inv.id = trace.Id
   inv.function_name = fn.name
   inv.start, inv.finish = inv_s, inv_f
@@ -241,6 +247,31 @@ function M.parse_trace(trace)
   inv.own_ms = math.max(0, inv.invocation_ms - covered(calls, inv_s, inv_f) * 1000)
   inv.timed_out = (inv.cause or ""):find("Task timed out", 1, true) ~= nil
   return inv
+end
+
+--- The calls made during the cold starts' Initialization, per downstream, slowest total
+--- first: { {label, kind, calls, p95_ms, max_ms}, ... }.
+function M.init_calls(invs)
+  local rows, order = {}, {}
+  for _, inv in ipairs(invs or {}) do
+    for _, c in ipairs(inv.init_calls or {}) do
+      local r = rows[c.key]
+      if not r then
+        r = { label = c.label, kind = c.kind, calls = 0, total = 0, durations = {} }
+        rows[c.key] = r
+        order[#order + 1] = r
+      end
+      r.calls, r.total = r.calls + 1, r.total + c.ms
+      r.durations[#r.durations + 1] = c.ms
+    end
+  end
+  table.sort(order, function(a, b) return a.total > b.total end)
+  for _, r in ipairs(order) do
+    local s = stats.summary(r.durations)
+    r.p95_ms, r.max_ms = math.floor(s.p95 + 0.5), math.floor(s.max + 0.5)
+    r.durations, r.total = nil, nil
+  end
+  return order
 end
 
 --- Every trace of BatchGetTraces' Traces parsed: invocations, and the ids of traces
@@ -297,7 +328,9 @@ end
 --- the function's own share, and every downstream sorted by its share (largest first):
 --- { key, label, kind, calls, traces, share, covered_ms, p50_ms, p95_ms, max_ms, errors,
 --- faults, throttles }; `worst` is the first when its share is at least opts.min_share
---- (default 0.5). opts.timeout_s marks invocations that ran to the timeout as timed out.
+--- (default 0.5). opts.timeout_s marks invocations that ran to the timeout as timed out;
+--- opts.failed_first speaks of the failed ones when none timed out, opts.only_failed of
+--- the failed ones (fault, error or throttle) whatever else.
 function M.aggregate(invs, opts)
   opts = opts or {}
   local limit_ms = opts.timeout_s and opts.timeout_s * 1000 * M.TIMEOUT_SHARE
@@ -309,7 +342,9 @@ function M.aggregate(invs, opts)
     if inv.fault or inv.error or inv.throttle then failed_list[#failed_list + 1] = inv end
   end
   local scope, scoped = "sampled", invs or {}
-  if #timed > 0 then
+  if opts.only_failed then
+    scope, scoped = "failed", failed_list
+  elseif #timed > 0 then
     scope, scoped = "timed-out", timed
   elseif #failed_list > 0 and opts.failed_first then
     scope, scoped = "failed", failed_list
@@ -347,6 +382,17 @@ function M.aggregate(invs, opts)
     agg.worst = rows[1]
   end
   return agg
+end
+
+--- The downstream that failed most in `agg` (faults + errors + throttles, then share), or
+--- nil when no call failed.
+function M.failing(agg)
+  local best, best_n
+  for _, r in ipairs(agg and agg.downstreams or {}) do
+    local n = r.faults + r.errors + r.throttles
+    if n > 0 and (best == nil or n > best_n) then best, best_n = r, n end
+  end
+  return best, best_n
 end
 
 --- A share as a whole percentage: 0.937 -> "94 %".

@@ -16,6 +16,8 @@ local findings = require("steps.cold_start.findings")
 local logs = require("evidence.logs")
 local stats = require("lib.stats")
 local step = require("triage.step")
+local xray = require("lib.xray")
+local data = require("triage.evidence").data
 local list_of = require("triage.evidence").list
 
 local PEAK = "metric:ConcurrentExecutions:Maximum"
@@ -40,7 +42,7 @@ local M = step.define{
     init_memory_mb = { default = 1024, help = "below this, mention that more memory speeds up init" },
     max_examples = { default = 3, help = "slowest cold starts quoted" },
   },
-  needs = { "config", "reports", "events", "?provisioned", "?aliases", "?" .. PEAK },
+  needs = { "config", "reports", "events", "?provisioned", "?aliases", "?" .. PEAK, "?traces" },
   applies = function(ctx, ev)
     if ev.reports.absent then
       return false, ev.reports.absent .. ": Init Duration is only in the REPORT lines"
@@ -166,7 +168,29 @@ function checks.assess(ctx, ev, cold)
     provisioned = provisioned, provisioned_err = ev.provisioned.failed,
     alias = checks.alias(ctx, list_of(ev.aliases)), peak = ev[PEAK].max,
     pc_n = math.max(1, math.ceil(peak > 0 and peak or #cold)),
+    trace_lines = checks.traced_init(ev),
   }
+end
+
+--- With active tracing: what the traced cold starts spent their Initialization on (the
+--- slowest calls made while initializing, lib.xray), as evidence lines ({} without).
+function checks.traced_init(ev)
+  local tr = data(ev.traces)
+  if not tr then return {} end
+  local inits = {}
+  for _, inv in ipairs(tr.traces) do
+    if inv.init_ms then inits[#inits + 1] = inv.init_ms end
+  end
+  if #inits == 0 then return {} end
+  local s = stats.summary(inits)
+  local lines = { ("X-Ray: %d of %d traces read were cold starts, Initialization p50 %s, p95 %s")
+    :format(#inits, #tr.traces, stats.fmt_ms(s.p50), stats.fmt_ms(s.p95)) }
+  for i, r in ipairs(xray.init_calls(tr.traces)) do
+    if i > 3 then break end
+    lines[#lines + 1] = ("  during Initialization: %s, %d %s, p95 %s"):format(r.label, r.calls,
+      r.calls == 1 and "call" or "calls", stats.fmt_ms(r.p95_ms))
+  end
+  return lines
 end
 
 --- 1. The guide's "cold start > timeout": an init as long as the timeout, or a timed-out

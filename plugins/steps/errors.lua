@@ -10,11 +10,15 @@
 --   1. no log group but the Errors metric counts errors: warn (the role may not write
 --      logs), with AWSLambdaBasicExecutionRole attached as the plan;
 --   2. error lines or failed invocations: fail at `fail_rate`, else warn;
+--   3. with active tracing, the failed traces' downstream call that failed most (faults,
+--      errors, throttles; lib.xray): info, naming it with the traces' numbers;
 --   otherwise ok. Explanations are in steps/errors/findings.
 local findings = require("steps.errors.findings")
 local logs = require("evidence.logs")
 local step = require("triage.step")
 local text = require("lib.text")
+local xray = require("lib.xray")
+local data = require("triage.evidence").data
 
 local ERRORS, INVOCATIONS = "metric:Errors:Sum", "metric:Invocations:Sum"
 local checks = {} -- the named checks, defined below the manifest
@@ -41,7 +45,7 @@ local M = step.define{
     signature_len = { default = 160, help = "longest signature kept" },
     deploy_lookback_s = { default = 86400, help = "mention a change made this long before the first error" },
   },
-  needs = { "config", "events", "?" .. ERRORS, "?" .. INVOCATIONS },
+  needs = { "config", "events", "?" .. ERRORS, "?" .. INVOCATIONS, "?traces" },
   applies = function(_, ev)
     if ev.events.absent and (ev[ERRORS].total or 0) == 0 then return false, ev.events.absent end
     return true
@@ -53,8 +57,36 @@ local M = step.define{
     if m.from_logs then m.errors, m.invocations = checks.failed_from_logs(ev.events) end
     if lines == 0 and m.errors == 0 then return findings.none(ctx, ev, m) end
     findings.errors(ctx, ev, m, groups, lines)
+    checks.traces(ctx, ev)
   end,
 }
+
+--- 3. The failed traces (fault, error or throttle) and the downstream call that failed
+--- most in them: an info finding naming it, or nothing without traces or failed calls.
+--- A failed trace read is the timeout step's to report (it owns the traces).
+function checks.traces(ctx, ev)
+  local tr = data(ev.traces)
+  if not tr or #tr.traces == 0 then return end
+  local agg = xray.aggregate(tr.traces, { only_failed = true })
+  local row, n = xray.failing(agg)
+  if not row then return end
+  local evidence = { ("%d of %d traced failed invocations had a failed call to %s (X-Ray, "
+    .. "%d traces read in full)"):format(row.traces, agg.count, row.label, #tr.traces) }
+  for _, line in ipairs(xray.lines(agg, 4)) do evidence[#evidence + 1] = "  " .. line end
+  ctx:finding{
+    severity = "info",
+    title = ("the failed traces point at %s: %d failed %s in %d traces"):format(row.label, n,
+      n == 1 and "call" or "calls", row.traces),
+    evidence = evidence,
+    why = "a call that faults (5xx), errors (4xx) or is throttled inside a failed invocation "
+      .. "is the likeliest cause of its failure, or at least the first thing it met",
+    confidence = "medium",
+    data = { trace = { scope = agg.scope, scoped = agg.count, label = row.label,
+                       kind = row.kind, faults = row.faults, errors = row.errors,
+                       throttles = row.throttles, traces = row.traces,
+                       p95_ms = row.p95_ms } },
+  }
+end
 
 --- The Errors and Invocations totals; `from_logs` when the metric has no datapoints (the
 --- failures are then counted from the logs).

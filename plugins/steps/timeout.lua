@@ -11,7 +11,10 @@
 --      headroom (at least doubled), capped at the API's or Lambda's 900 s (steps/timeout/fix);
 --   3. close (no timeouts, p99 near the timeout): warn, the same fix;
 --   4. API ceiling (an API gives up before the function): warn, or fail past it;
---   otherwise ok, with the numbers (steps/timeout/findings explains each).
+--   otherwise ok, with the numbers (steps/timeout/findings explains each);
+--   5. with active tracing, the findings name where the time went (steps/timeout/trace:
+--      the downstream call with the largest share of the timed-out invocations' time);
+--      with tracing off, an `info` finding says so once, with the plan that turns it on.
 -- The APIs in front come from the `apis` evidence, not the resource policy: a policy says
 -- who MAY invoke (a statement can outlive its API), an integration is who DOES, and it
 -- carries the integration timeout, the real ceiling (REST APIs may raise it past 29 s).
@@ -22,9 +25,10 @@ local metrics = require("evidence.metrics")
 local stats = require("lib.stats")
 local step = require("triage.step")
 local text = require("lib.text")
+local trace = require("steps.timeout.trace")
 local data = require("triage.evidence").data
 
-local P99 = "metric:Duration:p99"
+local P99, ERRORS = "metric:Duration:p99", "metric:Errors:Sum"
 local checks = {} -- the named checks, defined below the manifest
 
 local M = step.define{
@@ -49,17 +53,19 @@ local M = step.define{
     disagree = { default = 0.25, help = "REPORT lines and Duration metric disagree beyond this share" },
     max_examples = { default = 3, help = "log lines quoted per finding" },
   },
-  needs = { "config", "?events", "?reports", "?" .. P99, "?apis", "?role" },
+  needs = { "config", "?events", "?reports", "?" .. P99, "?apis", "?role", "?traces",
+            "?" .. ERRORS },
   run = function(ctx, ev)
     local err = checks.unreadable(ev)
     if err then return ctx:error_from(err) end
     local w = checks.window(ctx, ev)
     local oom = checks.out_of_memory(ctx, ev, w)
-    if not oom then checks.memory_near_limit(ctx, ev, w) end
+    local near = not oom and checks.memory_near_limit(ctx, ev, w)
     local timed_out = checks.timed_out(ctx, ev, w)
     local close = checks.close(ctx, ev, w, oom or timed_out)
-    checks.api_ceiling(ctx, ev, w)
+    local ceiling = checks.api_ceiling(ctx, ev, w)
     if not (oom or timed_out or close) then checks.all_clear(ctx, w) end
+    checks.tracing(ctx, ev, w, oom or near or timed_out or close or ceiling)
   end,
 }
 
@@ -126,8 +132,12 @@ end
 function checks.window(ctx, ev)
   local cfg, extra = ev.config, {}
   local s, agree = durations(ctx, ev, extra)
+  local off = fix.mode_of(cfg) ~= "Active"
   return {
     cfg = cfg, durations = s, agree = agree, extra = extra, api = front_door(ctx, ev),
+    trace = trace.read(ev),
+    tracing_off = off and ("X-Ray active tracing is off (TracingConfig %s): no trace says "
+      .. "which call took the time; the plan turns it on"):format(fix.mode_of(cfg)) or nil,
     reports = data(ev.reports) or {}, events = data(ev.events) or {},
     p99 = data(ev[P99]),
     close = s.count > 0 and s.p99 >= ctx.args.margin * cfg.Timeout * 1000,
@@ -241,6 +251,20 @@ function checks.api_ceiling(ctx, ev, w)
   local plan, verify = fix.plan(ctx, ev, { Timeout = ceiling })
   findings.api_ceiling(ctx, w, over, { plan = plan, verify = verify })
   return true
+end
+
+--- 5. The traces: an operator who may not read them gets the finding naming the
+--- permission. With tracing off and invocations failing (CloudWatch Errors) while this
+--- step found nothing of its own (`reported`: a timeout or close fix already turns tracing
+--- on, and a memory or API fix is the one plan --fix=timeout offers), the one `info`
+--- finding that says so and offers to turn it on.
+function checks.tracing(ctx, ev, w, reported)
+  if ev.traces.failed then return ctx:error_from(ev.traces.failed, "X-Ray traces") end
+  if not w.tracing_off or reported then return end
+  local errors = data(ev[ERRORS])
+  if not (errors and (errors.total or 0) > 0) then return end
+  trace.tracing_off(ctx, ev, ("%s invocation errors in the last %s (CloudWatch Errors), "
+    .. "none of them traced"):format(stats.fmt_count(errors.total), ctx.window.label))
 end
 
 --- Nothing wrong: ok with the numbers, or a skip when there was nothing to judge.

@@ -140,6 +140,23 @@ t.test("parse_trace_reads_phases_calls_and_the_timeout_cause", function()
   t.eq(math.floor(inv.own_ms + 0.5), 80, "3000 - 20 - 2900")
 end)
 
+t.test("calls_made_while_initializing_belong_to_the_cold_start", function()
+  local tr = trace(7, { init = 0.8, invocation = 0.5, calls = { dynamo(0.0, 0.1) } })
+  local fn_doc = json.decode(tr.Segments[3].Document)
+  local init = fn_doc.subsegments[1]
+  t.eq(init.name, "Initialization")
+  init.subsegments = { { id = "bb00000000000001", name = "SecretsManager", namespace = "aws",
+                         start_time = init.start_time + 0.1, end_time = init.start_time + 0.7,
+                         aws = { operation = "GetSecretValue" } } }
+  tr.Segments[3].Document = json.encode(fn_doc)
+  local inv = xray.parse_trace(tr)
+  t.eq(#inv.calls, 1, "the invocation's own call only")
+  t.eq(#inv.init_calls, 1)
+  local rows = xray.init_calls({ inv })
+  t.eq(rows[1].label, "SecretsManager GetSecretValue")
+  t.eq(rows[1].p95_ms, 600)
+end)
+
 t.test("parse_trace_drops_query_strings_and_credentials_from_urls", function()
   local inv = xray.parse_trace(trace(2, { invocation = 0.5, calls = {
     charge(0.0, 0.1),
@@ -257,6 +274,18 @@ t.test("aggregate_counts_errors_and_throttles_per_downstream", function()
   t.eq(d.errors, 1)
   t.eq(xray.lines(agg)[1], "DynamoDB GetItem orders: 60 % of the time, 1 call in 1 trace, p50 600 ms, "
     .. "p95 600 ms, 1 error, 1 throttled")
+end)
+
+t.test("only_failed_and_failing_name_the_call_that_failed_most", function()
+  local agg = xray.aggregate(slow_partner_sample(), { timeout_s = 3, only_failed = true })
+  t.eq(agg.scope, "failed")
+  t.eq(agg.count, 8)
+  local row, n = xray.failing(agg)
+  t.eq(row.label, "POST https://api.partner.example/charge")
+  t.eq(n, 8)
+  local one = trace(1, { invocation = 1, calls = { dynamo(0, 0.1) } })
+  local quiet = xray.aggregate(xray.parse_traces({ one }))
+  t.eq(xray.failing(quiet), nil)
 end)
 
 t.test("an_empty_sample_has_no_sentence", function()

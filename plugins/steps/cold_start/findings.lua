@@ -160,6 +160,7 @@ local function evidence_for(ctx, f)
     ev[#ev + 1] = "no provisioned concurrency configured"
   end
   if f.peak then ev[#ev + 1] = ("peak ConcurrentExecutions %s"):format(fmt_count(f.peak)) end
+  for _, line in ipairs(f.trace_lines or {}) do ev[#ev + 1] = line end
   return ev
 end
 

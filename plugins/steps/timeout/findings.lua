@@ -8,6 +8,7 @@ local evidence_metrics = require("evidence.metrics")
 local plan_fix = require("steps.timeout.fix")
 local stats = require("lib.stats")
 local text = require("lib.text")
+local trace = require("steps.timeout.trace")
 
 local M = {}
 
@@ -56,7 +57,12 @@ end
 
 -- `evidence` with the lines every duration-based finding ends with: the cross-check of
 -- the metric, a missing log group, the APIs in front.
-local function with_context(evidence, w)
+local function with_context(evidence, w, no_trace)
+  if w.trace and not no_trace then
+    for _, line in ipairs(trace.lines(w.trace)) do evidence[#evidence + 1] = line end
+  elseif w.tracing_off and not no_trace then
+    evidence[#evidence + 1] = w.tracing_off
+  end
   for _, line in ipairs(w.extra) do evidence[#evidence + 1] = line end
   evidence[#evidence + 1] = api_line(w.api)
   return evidence
@@ -113,7 +119,12 @@ local function timeout_fix(ctx, w, fix)
       .. "makes CPU-bound work and TLS handshakes faster and often costs no more")
       :format(cfg.MemorySize or 128, fix.changes.MemorySize)
   end
-  explain[#explain + 1] = "then find the slow dependency: " .. guide_advice(cfg, fix)
+  local named = trace.advice(w.trace)
+  if named then
+    explain[#explain + 1] = named
+  else
+    explain[#explain + 1] = "then find the slow dependency: " .. guide_advice(cfg, fix)
+  end
   if fix.plan and fix.plan[1].operation == "AttachRolePolicy" then
     explain[#explain + 1] = "Lambda checks the role's X-Ray permission when tracing is turned "
       .. "on: if the update is refused right after the attach, retry it once IAM has propagated"
@@ -234,13 +245,14 @@ function M.timed_out(ctx, w, list, fix)
   if cold * 2 >= #list then why = why .. "; most timeouts are cold starts, see the cold_start step" end
   ctx:finding{
     severity = "fail",
-    title = ("%d invocations timed out at the %d s timeout (p99 %s)"):format(#list, cfg.Timeout,
-      fmt_ms(s.p99)),
+    title = ("%d invocations timed out at the %d s timeout (p99 %s)%s"):format(#list, cfg.Timeout,
+      fmt_ms(s.p99), trace.title_clause(w.trace)),
     evidence = evidence, why = why, fix = timeout_fix(ctx, w, fix),
     confidence = lines > 0 and "high" or "medium",
     data = { timeouts = #list, timeout_s = cfg.Timeout, p50_ms = s.p50, p95_ms = s.p95,
              p99_ms = s.p99, max_ms = s.max, invocations = s.count, cold_timeouts = cold,
-             recommended_timeout_s = fix.timeout, series = series_data(w) },
+             recommended_timeout_s = fix.timeout, series = series_data(w),
+             trace = trace.data(w.trace), headline = trace.headline(w.trace) },
   }
 end
 
@@ -250,15 +262,15 @@ function M.close(ctx, w, fix)
   local evidence = with_context({ duration_line(s), ("configured Timeout %d s"):format(cfg.Timeout) }, w)
   ctx:finding{
     severity = "warn",
-    title = ("p99 %s is %s of the %d s timeout"):format(fmt_ms(s.p99),
-      stats.fmt_pct(s.p99 / (cfg.Timeout * 1000), 1), cfg.Timeout),
+    title = ("p99 %s is %s of the %d s timeout%s"):format(fmt_ms(s.p99),
+      stats.fmt_pct(s.p99 / (cfg.Timeout * 1000), 1), cfg.Timeout, trace.title_clause(w.trace)),
     evidence = evidence,
     why = "no invocation timed out yet, but the slowest ones are close: a little more load "
       .. "or a slower dependency turns them into timeouts",
     fix = timeout_fix(ctx, w, fix), confidence = "medium",
     data = { timeout_s = cfg.Timeout, p50_ms = s.p50, p95_ms = s.p95, p99_ms = s.p99,
              max_ms = s.max, invocations = s.count, recommended_timeout_s = fix.timeout,
-             series = series_data(w) },
+             series = series_data(w), trace = trace.data(w.trace) },
   }
 end
 
@@ -290,7 +302,8 @@ end
 --- No timeouts, nothing close: ok with the numbers.
 function M.all_clear(ctx, w)
   local cfg, s = w.cfg, w.durations
-  local evidence = with_context({ duration_line(s), ("configured Timeout %d s"):format(cfg.Timeout) }, w)
+  local evidence = with_context({ duration_line(s), ("configured Timeout %d s"):format(cfg.Timeout) },
+    w, true)
   ctx:finding{
     severity = "ok",
     title = ("no timeouts in the last %s (p99 %s of %d s)"):format(ctx.window.label,

@@ -30,6 +30,11 @@ function M.memory_target(ctx, mem, peak, out_of_memory)
   return math.max(M.MIN_MEMORY_MB, math.min(M.MAX_MEMORY_MB, math.tointeger(n) or n))
 end
 
+--- The function's tracing mode: "Active" or "PassThrough" (Lambda's default).
+function M.mode_of(cfg)
+  return cfg.TracingConfig and cfg.TracingConfig.Mode or "PassThrough"
+end
+
 -- Whether the execution role may send traces to X-Ray (nil: unknown).
 local function role_traces(ev)
   local role = ev.role
