@@ -22,4 +22,5 @@ return engine.main({
   "vpc",           -- subnets, free IPs, NAT / endpoints, security groups, ENIs
   "cold_start",    -- init durations, package size, provisioned concurrency, SnapStart
   "errors",        -- the most frequent error signatures in the window
+  "changes",       -- what changed (deploys, configuration, aliases, role) before it broke
 }, ...)

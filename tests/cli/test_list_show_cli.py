@@ -13,7 +13,7 @@ from clitest import CliTestCase, base_env, fake_aws, run
 
 READ = re.compile(r'^(Get|List|Describe)[A-Z]')
 SHIPPED = ['config', 'timeout', 'forbidden', 'access_denied', 'bad_gateway', 'throttle',
-           'unavailable', 'vpc', 'cold_start', 'errors']
+           'unavailable', 'vpc', 'cold_start', 'errors', 'changes']
 
 TEAM_TIMEOUT = '''return { id = "timeout", title = "Team timeout", tags = { "team" },
   run = function(ctx) ctx:finding{ severity = "ok", title = "team" } end }
@@ -59,7 +59,7 @@ class ListTest(ListShowCase):
         self.assertOk(r)
         lines = r.out.splitlines()
         self.assertEqual(lines[0].split(), ['ID', 'TITLE', 'TAGS', 'SOURCE'])
-        self.assertEqual(lines[-1], '10 steps')
+        self.assertEqual(lines[-1], '%d steps' % len(SHIPPED))
         rows = {line.split()[0]: line for line in lines[1:-1]}
         self.assertEqual(sorted(rows), sorted(SHIPPED))
         self.assertIn('Timeouts', rows['timeout'])
@@ -95,7 +95,7 @@ class ListTest(ListShowCase):
         self.assertOk(text)
         self.assertIn('[overrides %s]' % builtin[0]['source'], text.out)
         self.assertIn('[overridden by %s]' % team_timeout, text.out)
-        self.assertEqual(text.out.splitlines()[-1], '11 steps, 1 overridden')
+        self.assertEqual(text.out.splitlines()[-1], '%d steps, 1 overridden' % (len(SHIPPED) + 1))
 
     def test_runbook_path_directories_are_listed_too(self):
         self.team_step('team-dlq', TEAM_DLQ)
@@ -145,7 +145,7 @@ class ListTest(ListShowCase):
         by_id = {s['id']: s for s in doc['steps']}
         self.assertIn('failed to load: %s:2:' % broken, by_id['broken']['error'])
         self.assertIn("its id is 'other', not 'misnamed'", by_id['misnamed']['error'])
-        self.assertEqual(len(doc['steps']), 12, 'the others are still listed')
+        self.assertEqual(len(doc['steps']), len(SHIPPED) + 2, 'the others are still listed')
 
 
 class ShowTest(ListShowCase):

@@ -9,6 +9,7 @@
 local actions = require("fix.actions")
 local changes = require("lib.changes")
 local stats = require("lib.stats")
+local time = require("lib.time")
 
 local M = {}
 
@@ -134,9 +135,9 @@ function M.likely_cause(s, cause, lag)
     fix = fix,
     confidence = cause.code_sha256 and "high" or "medium",
     data = {
-      headline = headline, onset = { kind = onset.kind, time = onset.time,
+      headline = headline, onset = { kind = onset.kind, time = time.iso(onset.time),
         before = onset.before, after = onset.after },
-      change = { time = cause.time, who = cause.who, names = changes.names(cause),
+      change = { time = time.iso(cause.time), who = cause.who, names = changes.names(cause),
                  version = cause.version, alias = alias and alias.Name,
                  previous_version = prev and prev.Version, code_sha256 = cause.code_sha256 },
     },
@@ -148,18 +149,18 @@ function M.onset_without_change(s)
   local o = s.onset
   local lines = { ("%s went from %s to %s at %s"):format(o.kind,
     o.kind == "duration" and stats.fmt_ms(o.before) or changes.pct(o.before),
-    o.kind == "duration" and stats.fmt_ms(o.after) or changes.pct(o.after), hhmm(o.time)) }
+    o.kind == "duration" and stats.fmt_ms(o.after) or changes.pct(o.after), time.iso(o.time)) }
   local list = listed(s, s.changes, s.ctx.args.max_listed)
   for _, l in ipairs(list) do lines[#lines + 1] = l end
   s.ctx:finding{
     severity = "info",
     title = ("%s began at %s with no change to the function or its role before it"):format(
-      o.kind, hhmm(o.time)),
+      o.kind, time.iso(o.time)),
     evidence = lines,
     why = "no deploy, configuration, alias or role change in CloudTrail explains the onset: "
       .. "look at what the function calls (dependencies, traffic, data) rather than at a rollback",
     confidence = s.trail and "medium" or "low",
-    data = { onset = { kind = o.kind, time = o.time }, changes = #s.changes },
+    data = { onset = { kind = o.kind, time = time.iso(o.time) }, changes = #s.changes },
   }
 end
 
