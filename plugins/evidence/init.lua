@@ -51,19 +51,25 @@ local function no_log_group(err)
   return type(err) == "table" and err.code == "ResourceNotFoundException"
 end
 
+-- Both read the log group the configuration names (LoggingConfig.LogGroup, else
+-- /aws/lambda/NAME), in text or JSON format (evidence.logs).
 provide("events", "every log event of the function in the window, sorted by time",
-  function(ctx)
-    local events, err = logs.events(ctx)
+  function(ctx, ev)
+    local events, err = logs.events(ctx, ev.config)
     if events then return events end
-    if no_log_group(err) then return evidence.absent("no log group " .. logs.group(ctx)) end
+    if no_log_group(err) then
+      return evidence.absent("no log group " .. logs.group(ctx, ev.config))
+    end
     return nil, err
   end, { "logs FilterLogEvents" })
 
 provide("reports", "the window's REPORT lines, parsed (durations, memory, init)",
-  function(ctx)
-    local reports, err = logs.reports(ctx)
+  function(ctx, ev)
+    local reports, err = logs.reports(ctx, ev.config)
     if reports then return reports end
-    if no_log_group(err) then return evidence.absent("no log group " .. logs.group(ctx)) end
+    if no_log_group(err) then
+      return evidence.absent("no log group " .. logs.group(ctx, ev.config))
+    end
     return nil, err
   end, { "logs FilterLogEvents" })
 

@@ -1,14 +1,19 @@
 --- evidence.logs: the function's CloudWatch Logs for the run's window, read once, shared.
 --
--- Most diagnoses in the field guide start from /aws/lambda/<name>: REPORT lines give
--- durations, memory and init times; "Task timed out" and stack traces give the errors.
+-- Most diagnoses in the field guide start from the function's log group (/aws/lambda/<name>,
+-- or LoggingConfig.LogGroup): REPORT lines give durations, memory and init times; "Task
+-- timed out" and stack traces give the errors. A function logging in JSON
+-- (LoggingConfig.LogFormat) has its platform and application records rendered as the
+-- text lines Lambda writes otherwise (lib.lambda_log.render), so every reader follows
+-- both formats; such an event keeps its original line in .raw and the record in .record.
 -- Every step asks this module instead of calling FilterLogEvents itself, so the whole
 -- window is fetched once per run (a few time slices at once, every page of each, merged
 -- in time order) and parsed once; matching happens in Lua, which is cheaper than one
 -- filter pattern per step.
 --
---   local events, err = logs.events(ctx)     -- nil, err (err.code kept) on failure
+--   local events, err = logs.events(ctx, cfg) -- nil, err (err.code kept) on failure
 --   for _, r in ipairs(logs.reports(ctx) or {}) do ... r.duration_ms ... end
+local lambda_log = require("lib.lambda_log")
 local runbook = require("runbook")
 local text = require("lib.text")
 local time = require("lib.time")
@@ -22,9 +27,16 @@ M.max_pages = 40
 M.slices = 4
 M.slice_min_s = 900
 
---- "/aws/lambda/<name>": the log group Lambda writes the function's output to.
-function M.group(ctx)
-  return "/aws/lambda/" .. ctx.function_name
+--- The log group Lambda writes the function's output to: cfg.LoggingConfig.LogGroup, else
+--- "/aws/lambda/<name>". cfg is the function configuration (ev.config); without one, the
+--- group this run read its events from, else the default.
+function M.group(ctx, cfg)
+  if type(cfg) == "table" and not cfg.absent and not cfg.failed then
+    return lambda_log.group(cfg, ctx.function_name)
+  end
+  local run = rawget(ctx, "_run")
+  if type(run) == "table" and run.log_group then return run.log_group end
+  return lambda_log.group(nil, ctx.function_name)
 end
 
 --- An epoch in milliseconds (or seconds) as "2026-11-27T02:41:07Z" (lib.time.iso).
@@ -42,11 +54,14 @@ local function fetch_slice(ctx, group, start_ms, end_ms, max_pages)
     end
     pages = pages + 1
     for _, e in ipairs(page.events or {}) do
-      local message = (e.message or ""):gsub("\r?\n$", "")
+      local raw = (e.message or ""):gsub("\r?\n$", "")
+      local message, record = lambda_log.render(raw)
       out[#out + 1] = {
         time = e.timestamp,
         iso = M.iso(e.timestamp),
         message = message,
+        raw = record and raw or nil,
+        record = record,
         stream = e.logStreamName,
         id = e.eventId,
       }
@@ -62,8 +77,10 @@ local function fetch_slice(ctx, group, start_ms, end_ms, max_pages)
   return out
 end
 
-local function fetch(ctx)
-  local group = M.group(ctx)
+local function fetch(ctx, cfg)
+  local group = M.group(ctx, cfg)
+  local run = rawget(ctx, "_run")
+  if type(run) == "table" then run.log_group = group end
   local start_ms = math.floor(ctx.window.start * 1000)
   local end_ms = math.floor(ctx.window.finish * 1000)
   local n = math.floor((end_ms - start_ms) / 1000 / M.slice_min_s)
@@ -93,10 +110,12 @@ local function fetch(ctx)
 end
 
 --- Every log event of the function in ctx.window, sorted by time: array of
---- {time = epoch_ms, iso, message (no trailing newline), stream}; nil, err on failure.
+--- {time = epoch_ms, iso, message (no trailing newline; a JSON record as its text line),
+--- stream, raw|nil, record|nil}; nil, err on failure. cfg (the function configuration)
+--- names the log group (M.group); the first call of a run decides it.
 --- The array has .truncated = true when more than M.max_pages pages were available.
-function M.events(ctx)
-  return ctx:once("logs.events", function() return fetch(ctx) end)
+function M.events(ctx, cfg)
+  return ctx:once("logs.events", function() return fetch(ctx, cfg) end)
 end
 
 --- Events whose message matches a Lua pattern: array (possibly empty), or nil, err.
@@ -133,14 +152,14 @@ function M.parse_report(message)
   }
 end
 
-local function parse_reports(ctx)
-  local events, err = M.events(ctx)
+local function parse_reports(ctx, cfg)
+  local events, err = M.events(ctx, cfg)
   if not events then return nil, err end
   local out = {}
   for _, e in ipairs(events) do
     local r = M.parse_report(e.message)
     if r and r.duration_ms then
-      r.time, r.iso, r.line = e.time, e.iso, e.message
+      r.time, r.iso, r.line, r.raw, r.record = e.time, e.iso, e.message, e.raw, e.record
       out[#out + 1] = r
     end
   end
@@ -149,9 +168,10 @@ end
 
 --- Every REPORT line in the window, parsed: array of {request_id, time, iso, line,
 --- duration_ms, billed_ms, memory_mb, max_memory_mb, init_ms|nil, restore_ms|nil,
---- status|nil ("timeout", "error"... from the REPORT "Status:" field), error_type|nil}.
-function M.reports(ctx)
-  return ctx:once("logs.reports", function() return parse_reports(ctx) end)
+--- status|nil ("timeout", "error"... from the REPORT "Status:" field), error_type|nil,
+--- raw|nil and record|nil (a JSON platform.report: its line and decoded record)}.
+function M.reports(ctx, cfg)
+  return ctx:once("logs.reports", function() return parse_reports(ctx, cfg) end)
 end
 
 --- The request id an event belongs to, when its line carries one (START/END/REPORT,

@@ -3,6 +3,7 @@ through the ordinary CloudWatch and CloudWatch Logs handlers with botocore.
 """
 
 import datetime
+import json
 import unittest
 
 from test_lambda_writes import basic_with
@@ -12,9 +13,12 @@ MINUTE = datetime.timedelta(minutes=1)
 
 
 def _world():
-    """basic, plus a function that has neither logs nor metrics yet."""
+    """basic, plus a function that has neither logs nor metrics yet, and one that logs
+    in JSON to a custom group."""
     world = basic_with()
     world['lambda']['functions']['quiet-fn'] = {'configuration': {'MemorySize': 256}}
+    world['lambda']['functions']['json-fn'] = {'configuration': {'LoggingConfig': {
+        'LogFormat': 'JSON', 'LogGroup': '/custom/json-fn'}}}
     return world
 
 
@@ -82,6 +86,21 @@ class Traffic(FakeTestCase):
         self.assertIn('Task timed out after 60.00 seconds', ''.join(lines))
         self.assertIn('Memory Size: 2048 MB\tMax Memory Used: 300 MB\tInit Duration: 412.50 ms'
                       '\tStatus: timeout\t', lines[-1])
+
+    def test_traffic_follows_the_logging_config_group_and_json_format(self):
+        start = utcnow()
+        out = self.fake.traffic('json-fn', invocations=2, timeouts=1, duration_ms=40)
+        self.assertEqual(out['log_group'], '/custom/json-fn')
+        logs = self.client('logs')
+        lines = [e['message'] for e in logs.filter_log_events(
+            logGroupName='/custom/json-fn', startTime=int(start.timestamp() * 1000))['events']]
+        records = [json.loads(x) for x in lines]
+        kinds = [r.get('type') for r in records]
+        self.assertEqual(kinds, ['platform.start', 'platform.report'] * 2)
+        self.assertEqual([r['record']['status'] for r in records if 'record' in r
+                          and r['type'] == 'platform.report'], ['success', 'timeout'])
+        self.assertEqual(records[-1]['record']['metrics']['durationMs'], 3000.0)
+        self.assertNotIn('Task timed out', ''.join(lines))
 
     def test_metric_data_and_throttles_and_a_new_log_group(self):
         start = utcnow()

@@ -16,10 +16,14 @@ GetLogEvents, DescribeLogStreams) serve them. Body (all but "function" optional)
 
 Of the invocations, "errors" fail with an unhandled exception and "timeouts" run into
 the function's configured Timeout (both count in Errors, as in Lambda); "log_lines" are
-written once, inside the first invocation. Never called by a client under test.
+written once, inside the first invocation. A function's LoggingConfig is followed: the
+lines go to its LogGroup, and with LogFormat JSON they are the JSON records Lambda writes
+(platform.start / platform.report with a status / {timestamp, level, requestId, message}).
+Never called by a client under test.
 """
 
 import hashlib
+import json
 import math
 import re
 import uuid
@@ -107,8 +111,8 @@ def _add_metrics(world, name, when, body, durations):
     return [m for m, _, _ in raw]
 
 
-def _log_group(world, name, when):
-    group_name = '/aws/lambda/' + name
+def _log_group(world, name, when, config):
+    group_name = (config.get('LoggingConfig') or {}).get('LogGroup') or '/aws/lambda/' + name
     groups = world.section('logs').setdefault('log_groups', {})
     if group_name not in groups:
         groups[group_name] = {'streams': {}, 'group': {
@@ -140,6 +144,45 @@ def _init_start(config):
     return 'INIT_START Runtime Version: %s\tRuntime Version ARN: %s\n' % (name, arn)
 
 
+def _json_line(line, rid, iso):
+    """A text line as Lambda's JSON log format writes it (LoggingConfig.LogFormat JSON):
+    platform.* records for START / REPORT / INIT_START, a platform.report status instead of
+    END and 'Task timed out', {timestamp, level, requestId, message} for the rest."""
+    body = line.rstrip('\n')
+    if body.startswith('END RequestId:') or 'Task timed out after' in body:
+        return None
+    rec = None
+    m = re.match(r'^START RequestId: (\S+) Version: (\S+)$', body)
+    if m:
+        rec = {'time': iso, 'type': 'platform.start',
+               'record': {'requestId': m.group(1), 'version': m.group(2)}}
+    m = re.match(r'^INIT_START Runtime Version: (\S+)\tRuntime Version ARN: (\S+)$', body)
+    if m:
+        rec = {'time': iso, 'type': 'platform.initStart',
+               'record': {'initializationType': 'on-demand', 'phase': 'init',
+                          'runtimeVersion': m.group(1), 'runtimeVersionArn': m.group(2)}}
+    m = re.match(r'^REPORT RequestId: (\S+)\t(.*)$', body)
+    if m:
+        fields = dict(f.split(': ', 1) for f in m.group(2).strip('\t').split('\t'))
+        metrics = {'durationMs': float(fields['Duration'].split()[0]),
+                   'billedDurationMs': int(fields['Billed Duration'].split()[0]),
+                   'memorySizeMB': int(fields['Memory Size'].split()[0]),
+                   'maxMemoryUsedMB': int(fields['Max Memory Used'].split()[0])}
+        if 'Init Duration' in fields:
+            metrics['initDurationMs'] = float(fields['Init Duration'].split()[0])
+        rec = {'time': iso, 'type': 'platform.report',
+               'record': {'requestId': m.group(1), 'metrics': metrics,
+                          'status': fields.get('Status', 'success')}}
+    if rec is None:
+        level, text = 'INFO', body
+        m = re.match(r'^\[(\w+)\]\s+(.*)$', body, re.S)
+        if m:
+            level, text = m.group(1), m.group(2)
+        rec = {'timestamp': iso, 'level': level, 'requestId': rid,
+               'message': text.split('\r')[0]}
+    return json.dumps(rec, separators=(',', ':')) + '\n'
+
+
 def _invocation_lines(body, config, index, outcome, rid, iso):
     """The messages one invocation writes; also returns its duration in ms."""
     version = body.get('version', '$LATEST')
@@ -167,6 +210,8 @@ def _invocation_lines(body, config, index, outcome, rid, iso):
         status = 'timeout'
     lines.append('END RequestId: %s\n' % rid)
     lines.append(_report(rid, duration, config, memory, init, status))
+    if (config.get('LoggingConfig') or {}).get('LogFormat') == 'JSON':
+        lines = [x for x in (_json_line(line, rid, iso) for line in lines) if x is not None]
     return lines, duration
 
 
@@ -187,7 +232,7 @@ def _add_logs(world, name, when, body):
         messages = [x if x.endswith('\n') else x + '\n' for x in body['log_lines']]
     if not messages:
         return None, None, durations, rids
-    group_name, group = _log_group(world, name, when)
+    group_name, group = _log_group(world, name, when, config)
     stream = '%s/[%s]%s' % (when.strftime('%Y/%m/%d'), body.get('version', '$LATEST'),
                             uuid.uuid4().hex)
     seq = world.state.get('traffic_events', 0)

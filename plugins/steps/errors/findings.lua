@@ -31,7 +31,7 @@ end
 
 --- 1. The Errors metric counts errors but the function has no log group.
 function M.no_log_group(ctx, ev, m)
-  local group, cfg = logs.group(ctx), ev.config
+  local group, cfg = logs.group(ctx, ev.config), ev.config
   local role = arn.role_name(cfg.Role)
   local policy_arn = arn.managed_policy(ctx.partition, BASIC_EXECUTION)
   ctx:finding{

@@ -215,25 +215,46 @@ function M.memory_near_limit(ctx, w, s, fix)
 end
 
 --- 2. Timed-out invocations (`list` of {event, report, after_s}).
+-- What witnessed the timeouts in the logs: "12 'Task timed out after 3.00 seconds' lines"
+-- (text format), "12 JSON platform.report records with status \"timeout\"" (JSON format).
+local function witnesses(lines, records, after_s)
+  local parts = {}
+  if lines > 0 or records == 0 then
+    parts[1] = ("%d 'Task timed out after %.2f seconds' lines"):format(lines, after_s)
+  end
+  if records > 0 then
+    parts[#parts + 1] = ("%d JSON platform.report records with status \"timeout\""):format(records)
+  end
+  return table.concat(parts, ", ")
+end
+
 function M.timed_out(ctx, w, list, fix)
   local cfg, s = w.cfg, w.durations
   local when = function(item) return item.event and item.event.iso or item.report.iso end
-  local lines, cold, init = 0, 0, {}
+  local lines, records, cold, init = 0, 0, 0, {}
   for _, item in ipairs(list) do
-    if item.event then lines = lines + 1 end
+    if item.event then
+      lines = lines + 1
+    elseif item.report and item.report.record then -- JSON logs: the report is the witness
+      records = records + 1
+    end
     if item.report and item.report.init_ms then
       cold = cold + 1
       init[#init + 1] = item.report.init_ms
     end
   end
   local evidence = {
-    ("%d invocations timed out in the last %s (%d 'Task timed out after %s seconds' lines), "
-      .. "first at %s, last at %s"):format(#list, ctx.window.label, lines,
-      ("%.2f"):format(list[1].after_s or cfg.Timeout), when(list[1]), when(list[#list])),
+    ("%d invocations timed out in the last %s (%s), first at %s, last at %s"):format(#list,
+      ctx.window.label, witnesses(lines, records, list[1].after_s or cfg.Timeout),
+      when(list[1]), when(list[#list])),
     duration_line(s),
   }
   for i = math.max(1, #list - ctx.args.max_examples + 1), #list do
-    if list[i].event then evidence[#evidence + 1] = text.quote(list[i].event) end
+    if list[i].event then
+      evidence[#evidence + 1] = text.quote(list[i].event)
+    elseif list[i].report and list[i].report.raw then
+      evidence[#evidence + 1] = text.quote({ iso = list[i].report.iso, message = list[i].report.raw })
+    end
   end
   evidence[#evidence + 1] = cold == 0
     and ("none of the %d timed-out invocations was a cold start"):format(#list)
@@ -248,7 +269,7 @@ function M.timed_out(ctx, w, list, fix)
     title = ("%d invocations timed out at the %d s timeout (p99 %s)%s"):format(#list, cfg.Timeout,
       fmt_ms(s.p99), trace.title_clause(w.trace)),
     evidence = evidence, why = why, fix = timeout_fix(ctx, w, fix),
-    confidence = lines > 0 and "high" or "medium",
+    confidence = (lines + records) > 0 and "high" or "medium",
     data = { timeouts = #list, timeout_s = cfg.Timeout, p50_ms = s.p50, p95_ms = s.p95,
              p99_ms = s.p99, max_ms = s.max, invocations = s.count, cold_timeouts = cold,
              recommended_timeout_s = fix.timeout, series = series_data(w),
