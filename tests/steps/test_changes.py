@@ -141,6 +141,31 @@ class ChangesStepTest(StepTestCase):
                          [('ok', 'no changes to the function or its role in the last 24h')])
 
 
+class ConfigurationChangeTest(StepTestCase):
+
+    step = 'changes'
+
+    def test_a_configuration_change_is_reverted_from_the_version_before_it(self):
+        world = load_world()
+        fn = world['lambda']['functions']['checkout-api']
+        fn['configuration']['Timeout'] = 1
+        fn['versions'] = {'41': {'Timeout': 10, 'LastModified': '-3d'}}
+        del fn['aliases']
+        world['cloudtrail']['events'] = [
+            {'EventName': 'UpdateFunctionConfiguration', 'EventTime': '-34m',
+             'user_arn': 'arn:aws:iam::123456789012:user/alice',
+             'requestParameters': {'functionName': 'checkout-api', 'timeout': 1}}]
+        _, findings = self.run_world(world, 'checkout-api')
+        f = self.only(findings, 'fail', 'since change UpdateFunctionConfiguration')
+        self.assertRegex(f['title'], r'by alice: 24 % errors$')
+        self.assertIn('timeout changed', f['evidence'][0])
+        plan = f['fix']['plan']
+        self.assertEqual([(p['operation'], p['params']) for p in plan],
+                         [('UpdateFunctionConfiguration',
+                           {'FunctionName': 'checkout-api', 'Timeout': 10})])
+        self.assertEqual(f['fix']['changes'], 'Timeout 1 -> 10')
+
+
 class ChangesHeadlineTest(StepTestCase):
 
     step = 'changes'

@@ -82,6 +82,50 @@ local function serving_alias(s, version)
   return found
 end
 
+-- Configuration fields a revert may set back from a version published before the change
+-- (CloudTrail records the new values only). Environment is never one: its values are
+-- never put in a command.
+local REVERTIBLE = { timeout = "Timeout", memorySize = "MemorySize", handler = "Handler",
+                     runtime = "Runtime" }
+
+-- The newest published version made before time t (its configuration is the one before).
+local function version_before(s, t)
+  local best
+  for _, item in ipairs(s.versions) do
+    local n, at = tonumber(item.Version), time.epoch(item.LastModified)
+    if n and at and at < t and (not best or n > tonumber(best.Version)) then best = item end
+  end
+  return best
+end
+
+-- One UpdateFunctionConfiguration that sets the fields the cause changed back to their
+-- values in the version published before it: fix | nil.
+local function config_revert_fix(s, cause)
+  local cfg = s.cfg
+  for _, c in ipairs(cause.changes) do
+    local old = c.name == "UpdateFunctionConfiguration" and version_before(s, c.time)
+    if old then
+      local back, lines = {}, {}
+      for _, field in ipairs(c.info.fields or {}) do
+        local name = REVERTIBLE[field]
+        if name and old[name] ~= nil and old[name] ~= cfg[name] then
+          back[name] = old[name]
+          lines[#lines + 1] = ("%s %s -> %s"):format(name, tostring(cfg[name]), tostring(old[name]))
+        end
+      end
+      if next(back) then
+        table.sort(lines)
+        return {
+          explain = ("set %s back to the values of version %s, published before the change "
+            .. "at %s"):format(table.concat(lines, ", "), old.Version, hhmm(c.time)),
+          plan = { actions.update_configuration({ name = s.ctx.function_name }, cfg, back) },
+          changes = table.concat(lines, ", "),
+        }
+      end
+    end
+  end
+end
+
 local function rollback_fix(s, cause)
   local fn = s.ctx.function_name
   local alias = cause.version and serving_alias(s, cause.version)
@@ -105,6 +149,8 @@ local function rollback_fix(s, cause)
       fn, alias.Name),
       commands = { ("runbook rollback.lua %s:%s"):format(fn, alias.Name) } }, alias
   end
+  local revert = config_revert_fix(s, cause)
+  if revert then return revert end
   return { explain = ("revert %s (made at %s by %s): redeploy the previous code or "
     .. "configuration; no alias points at a version to roll back to"):format(
     changes.names(cause), hhmm(cause.time), cause.who) }
