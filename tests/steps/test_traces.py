@@ -109,6 +109,48 @@ class TracesTimeoutTest(StepTestCase):
                 self.assertNotIn('error', [f['severity'] for f in s['findings']], sid)
 
 
+class TraceListLimitsTest(StepTestCase):
+    """A list cut at the page cap, traces X-Ray is still processing and an empty list are
+    said so in the evidence: "no traces" never reads as "nothing happened"."""
+    step = 'timeout'
+
+    def world(self, change):
+        with open(os.path.join(HERE, '..', 'worlds', WORLD + '.json'), encoding='utf-8') as fh:
+            world = json.load(fh)
+        change(world['xray'])
+        return self.write('world.json', json.dumps(world))
+
+    def test_a_list_cut_at_the_page_cap_and_unprocessed_traces_are_said(self):
+        def change(xray):
+            xray['page_size'] = 2  # 15 pages for 30 traces: the cap of 10 cuts it
+            for t in xray['traces'][-3:]:  # the newest: on the first pages
+                t['unprocessed'] = True
+        with fake_aws(self.world(change)) as fake:
+            _, findings = self.triage(fake, FN)
+            pages = xray_calls(fake, 'GetTraceSummaries')
+        self.assertEqual(len(pages), 10)
+        f = self.only(findings, 'fail', 'timed out')
+        self.assertIn('partial: the trace list was cut after 10 pages (20 summaries); the sample '
+                      'is the slowest and failed among those', f['evidence'])
+        self.assertTrue(any(e.endswith('still being processed by X-Ray (UnprocessedTraceIds)')
+                            for e in f['evidence']), f['evidence'])
+        self.assertTrue(f['data']['trace']['truncated'])
+        self.assertGreater(f['data']['trace']['unprocessed'], 0)
+
+    def test_an_empty_list_says_so_and_the_timeout_is_still_found(self):
+        def change(xray):
+            xray['traces'] = []
+        with fake_aws(self.world(change)) as fake:
+            _, findings = self.triage(fake, FN)
+            batches = xray_calls(fake, 'BatchGetTraces')
+        self.assertEqual(batches, [])
+        f = self.only(findings, 'fail', 'timed out')
+        self.assertEqual(f['title'], '8 invocations timed out at the 3 s timeout (p99 3 s)')
+        self.assertIn('no traces of checkout in the last 1h (%s)' % FILTER, f['evidence'])
+        self.assertIn('traces of the last 60 s may still be being indexed by X-Ray', f['evidence'])
+        self.assertNotIn('headline', f['data'])
+
+
 class TracingOffTest(StepTestCase):
     step = 'timeout'
 
