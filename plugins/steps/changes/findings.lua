@@ -26,9 +26,20 @@ local function listed(s, list, limit)
   local first = math.max(1, #list - limit + 1)
   if first > 1 then lines[1] = ("(%d earlier changes not listed)"):format(first - 1) end
   for i = first, #list do lines[#lines + 1] = change_line(list[i]) end
+  return M.notes(s, lines)
+end
+
+--- What the trail could not say, appended to `lines`: a capped lookup, the role's
+--- lookup failing (the function's events still count).
+function M.notes(s, lines)
   if s.trail and s.trail.truncated then
     lines[#lines + 1] = "CloudTrail had more events than were read (capped at "
       .. "LookupEvents pages); the oldest are not shown"
+  end
+  for _, e in ipairs(s.trail and s.trail.errors or {}) do
+    local err = e.err
+    lines[#lines + 1] = ("CloudTrail events of %s not read: %s"):format(e.what,
+      type(err) == "table" and ((err.code or "error") .. " " .. (err.message or "")) or tostring(err))
   end
   return lines
 end
@@ -163,6 +174,7 @@ function M.likely_cause(s, cause, lag)
   for _, c in ipairs(cause.changes) do lines[#lines + 1] = change_line(c) end
   local impact = impact_lines(s, onset.time)
   for _, l in ipairs(impact) do lines[#lines + 1] = l end
+  M.notes(s, lines)
   local new = cause.version and version_of(s, cause.version)
   local fix, alias, prev = rollback_fix(s, cause)
   if new and prev and new.CodeSha256 ~= prev.CodeSha256 then
