@@ -87,7 +87,11 @@ function checks.picture(ctx, ev)
   s.services = services.services_called(events, text.sorted_keys(env))
   s.timeouts = {}
   for _, e in ipairs(events) do
-    if text.contains_any(e.message, CONNECT_FAILURES) then s.timeouts[#s.timeouts + 1] = e end
+    -- in the JSON log format a timeout is its platform.report (status "timeout") alone
+    if text.contains_any(e.message, CONNECT_FAILURES)
+        or (e.record and e.message:find("^REPORT .*Status: timeout")) then
+      s.timeouts[#s.timeouts + 1] = e
+    end
   end
   return s
 end

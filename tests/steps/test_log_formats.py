@@ -6,7 +6,9 @@ logs in /shared/reports, LoggingConfig.LogGroup; no /aws/lambda/report-builder) 
 timeout_json_logs.json (the same invocations as JSON platform and application records).
 """
 
+import json
 import os
+import re
 import sys
 import unittest
 
@@ -61,6 +63,56 @@ class TimeoutAcrossLogFormats(StepTestCase):
                       'records with status "timeout")', ev)
         self.assertIn('"type":"platform.report"', ev)  # the record quoted as Lambda wrote it
         self.assertNotIn('Task timed out after', ev)
+
+
+def json_record(message):
+    """A text log line of the vpc world as Lambda's JSON format writes it (None: no line)."""
+    body = message.rstrip('\n')
+    if body.startswith('END RequestId:') or 'Task timed out after' in body:
+        return None
+    m = re.match(r'^START RequestId: (\S+) Version: (\S+)$', body)
+    if m:
+        return {'time': '{iso}', 'type': 'platform.start',
+                'record': {'requestId': m.group(1), 'version': m.group(2)}}
+    m = re.match(r'^REPORT RequestId: (\S+)\t(.*)$', body)
+    if m:
+        fields = dict(f.split(': ', 1) for f in m.group(2).strip('\t').split('\t'))
+        return {'time': '{iso}', 'type': 'platform.report', 'record': {
+            'requestId': m.group(1), 'status': fields.get('Status', 'success'),
+            'metrics': {'durationMs': float(fields['Duration'].split()[0]),
+                        'billedDurationMs': int(fields['Billed Duration'].split()[0]),
+                        'memorySizeMB': int(fields['Memory Size'].split()[0]),
+                        'maxMemoryUsedMB': int(fields['Max Memory Used'].split()[0])}}}
+    m = re.match(r'^\[ERROR\] (\w+): ([^\n]*)', body)
+    if m:
+        return {'timestamp': '{iso}', 'level': 'ERROR', 'errorType': m.group(1),
+                'message': m.group(2), 'requestId': 'c958a792-4e9a-430c-bcfd-c56a522162b3'}
+    m = re.match(r'^\[(\w+)\]\t\{iso\}\t(\S+)\t(.*)$', body)
+    return {'timestamp': '{iso}', 'level': m.group(1), 'requestId': m.group(2),
+            'message': m.group(3)}
+
+
+class VpcAcrossLogFormats(StepTestCase):
+    step = 'vpc'
+
+    def test_json_logs_give_the_same_connect_timeout_evidence(self):
+        with open(os.path.join(HERE, '..', 'worlds', 'vpc.json')) as f:
+            world = json.load(f)
+        world['lambda']['functions']['report-fn']['configuration']['LoggingConfig'] = {
+            'LogFormat': 'JSON', 'LogGroup': '/aws/lambda/report-fn'}
+        for stream in world['logs']['log_groups']['/aws/lambda/report-fn']['streams'].values():
+            converted = [dict(e, message=json.dumps(json_record(e['message'])) + '\n')
+                         for e in stream if json_record(e['message']) is not None]
+            self.assertTrue(all(e['message'].startswith('{') for e in converted))
+            stream[:] = converted
+        base = self.run_world('vpc', 'report-fn')[1]
+        js = self.run_world(world, 'report-fn')[1]
+        self.assertEqual([(f['severity'], f['title']) for f in js],
+                         [(f['severity'], f['title']) for f in base])
+        line = "5 connect-timeout / 'Task timed out' lines in the logs"
+        for findings in (base, js):
+            ev = '\n'.join(e for f in findings if f['severity'] == 'fail' for e in f['evidence'])
+            self.assertIn(line, ev)
 
 
 class ErrorsFollowTheLogGroup(StepTestCase):
