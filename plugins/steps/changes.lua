@@ -26,7 +26,7 @@ local M = step.define{
   description = "CloudTrail changes to the function and its role (deploys, configuration, "
     .. "aliases, concurrency, permissions) against the onset of errors, throttles or slowness",
   tags = { "default", "changes", "cloudtrail", "metrics" },
-  fixes = { "lambda UpdateAlias" },
+  fixes = { "lambda UpdateAlias", "lambda UpdateFunctionConfiguration" },
   args = {
     min_rate = { default = 0.05, help = "an error or throttle rate at or above this is a "
       .. "failure (its onset is sought)" },
