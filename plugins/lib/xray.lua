@@ -300,8 +300,8 @@ local function by_downstream(invs)
       if not r then
         r = { key = c.key, label = c.label, kind = c.kind, service = c.service,
               operation = c.operation, resource = c.resource, method = c.method, url = c.url,
-              host = c.host, calls = 0, traces = 0, durations = {}, errors = 0, faults = 0,
-              throttles = 0, in_progress = 0, covered_ms = 0 }
+              host = c.host, calls = 0, traces = 0, failed_traces = 0, durations = {},
+              errors = 0, faults = 0, throttles = 0, in_progress = 0, covered_ms = 0 }
         rows[c.key] = r
         order[#order + 1] = r
       end
@@ -317,6 +317,12 @@ local function by_downstream(invs)
     for key, list in pairs(per) do
       local r = rows[key]
       r.traces = r.traces + 1
+      for _, c in ipairs(list) do
+        if c.fault or c.error or c.throttle then
+          r.failed_traces = r.failed_traces + 1
+          break
+        end
+      end
       r.covered_ms = r.covered_ms + covered(list, inv.start, inv.finish) * 1000
     end
   end
@@ -326,11 +332,12 @@ end
 --- The sample's story: which invocations it speaks of (the timed-out ones when there are
 --- any: `scope` "timed-out", else "failed", else "sampled"), their total invocation time,
 --- the function's own share, and every downstream sorted by its share (largest first):
---- { key, label, kind, calls, traces, share, covered_ms, p50_ms, p95_ms, max_ms, errors,
---- faults, throttles }; `worst` is the first when its share is at least opts.min_share
---- (default 0.5). opts.timeout_s marks invocations that ran to the timeout as timed out;
---- opts.failed_first speaks of the failed ones when none timed out, opts.only_failed of
---- the failed ones (fault, error or throttle) whatever else.
+--- { key, label, kind, calls, traces, failed_traces (traces where a call of it failed),
+--- share, covered_ms, p50_ms, p95_ms, max_ms, errors, faults, throttles }; `worst` is the
+--- first when its share is at least opts.min_share (default 0.5). opts.timeout_s marks
+--- invocations that ran to the timeout as timed out; opts.failed_first speaks of the failed
+--- ones when none timed out, opts.only_failed of the failed ones (fault, error or
+--- throttle) whatever else.
 function M.aggregate(invs, opts)
   opts = opts or {}
   local limit_ms = opts.timeout_s and opts.timeout_s * 1000 * M.TIMEOUT_SHARE

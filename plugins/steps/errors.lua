@@ -71,19 +71,19 @@ function checks.traces(ctx, ev)
   local row, n = xray.failing(agg)
   if not row then return end
   local evidence = { ("%d of %d traced failed invocations had a failed call to %s (X-Ray, "
-    .. "%d traces read in full)"):format(row.traces, agg.count, row.label, #tr.traces) }
+    .. "%d traces read in full)"):format(row.failed_traces, agg.count, row.label, #tr.traces) }
   for _, line in ipairs(xray.lines(agg, 4)) do evidence[#evidence + 1] = "  " .. line end
   ctx:finding{
     severity = "info",
     title = ("the failed traces point at %s: %d failed %s in %d traces"):format(row.label, n,
-      n == 1 and "call" or "calls", row.traces),
+      n == 1 and "call" or "calls", row.failed_traces),
     evidence = evidence,
     why = "a call that faults (5xx), errors (4xx) or is throttled inside a failed invocation "
       .. "is the likeliest cause of its failure, or at least the first thing it met",
     confidence = "medium",
     data = { trace = { scope = agg.scope, scoped = agg.count, label = row.label,
                        kind = row.kind, faults = row.faults, errors = row.errors,
-                       throttles = row.throttles, traces = row.traces,
+                       throttles = row.throttles, traces = row.failed_traces,
                        p95_ms = row.p95_ms } },
   }
 end

@@ -77,6 +77,18 @@ class TracesTimeoutTest(StepTestCase):
         # no info finding about tracing: it is on
         self.assertEqual([x for x in findings if x['severity'] == 'info'], [])
 
+    def test_errors_step_names_the_call_that_failed_in_the_failed_traces(self):
+        with fake_aws(WORLD) as fake:
+            r = self.rb(fake, 'triage.lua', FN, '--steps', 'errors', '--format', 'json',
+                        timeout=120)
+        findings = r.json()['steps'][0]['findings']
+        f = self.only(findings, 'info', 'failed traces')
+        self.assertEqual(f['title'], 'the failed traces point at %s: 3 failed calls in 3 traces'
+                         % PARTNER)
+        self.assertTrue(f['evidence'][0].startswith(
+            '3 of 8 traced failed invocations had a failed call to ' + PARTNER))
+        self.assertEqual(f['data']['trace']['faults'], 3)
+
     def test_triage_headline_leads_with_where_the_time_went(self):
         with fake_aws(WORLD) as fake:
             r = self.rb(fake, 'triage.lua', FN, '--format', 'json', timeout=120)
