@@ -16,6 +16,7 @@ local changes = require("lib.changes")
 local evidence = require("triage.evidence")
 local explain = require("steps.changes.findings")
 local step = require("triage.step")
+local time = require("lib.time")
 
 local checks = {}
 
@@ -44,9 +45,13 @@ local M = step.define{
     local cause, lag = changes.likely_cause(s.groups, s.onset, s.period, ctx.args.max_lag)
     if cause then
       explain.likely_cause(s, cause, lag)
+    elseif s.failed then
+      -- without CloudTrail, say what the function's own timestamps show, never "no change"
+      local modified = checks.modified_before(s, ctx.args.max_lag)
+      if modified then explain.modified_before_onset(s, modified) end
     elseif s.onset then
       explain.onset_without_change(s)
-    elseif not s.failed then
+    else
       explain.no_cause(s)
     end
   end,
@@ -74,6 +79,23 @@ function checks.picture(ctx, ev)
     versions = evidence.list(ev.versions), aliases = evidence.list(ev.aliases),
     failed = ev.trail and ev.trail.failed,
   }
+end
+
+--- Without CloudTrail: the newest of $LATEST's LastModified and the versions' that lies
+--- at most max_lag before the onset: { what, time } | nil.
+function checks.modified_before(s, max_lag)
+  if not s.onset then return nil end
+  local best
+  local function consider(what, stamp)
+    local at = time.epoch(stamp)
+    if at and at <= s.onset.time + s.period and s.onset.time - at <= max_lag
+        and (not best or at > best.time) then
+      best = { what = what, time = at }
+    end
+  end
+  consider("$LATEST", s.cfg.LastModified)
+  for _, v in ipairs(s.versions) do consider("version " .. v.Version, v.LastModified) end
+  return best
 end
 
 return M

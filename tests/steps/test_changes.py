@@ -127,6 +127,10 @@ class ChangesStepTest(StepTestCase):
         errors = [f for f in steps['changes']['findings'] if f['severity'] == 'error']
         self.assertEqual(len(errors), 1, json.dumps(steps['changes'], indent=1))
         self.assertIn('cloudtrail:LookupEvents', json.dumps(errors[0]))
+        warn = [f for f in steps['changes']['findings'] if f['severity'] == 'warn']
+        self.assertEqual(len(warn), 1, json.dumps(steps['changes'], indent=1))
+        self.assertRegex(warn[0]['title'], r'^version 42 was modified at \d\d:\d\dZ, just '
+                         r'before errors began \(who and what: CloudTrail not read\)$')
         for other in ('config', 'timeout', 'throttle'):
             self.assertNotIn('error', [f['severity'] for f in steps[other]['findings']], other)
         self.assertIn('config', steps)

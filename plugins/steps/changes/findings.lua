@@ -222,6 +222,25 @@ function M.onset_without_change(s)
   }
 end
 
+--- CloudTrail could not be read, but the function (or a version) was modified just before
+--- the onset: say so, without who or what.
+function M.modified_before_onset(s, m)
+  local o = s.onset
+  local lines = { ("%s LastModified %s; %s began at %s"):format(m.what, time.iso(m.time), o.kind,
+    time.iso(o.time)) }
+  for _, l in ipairs(impact_lines(s, o.time)) do lines[#lines + 1] = l end
+  s.ctx:finding{
+    severity = "warn",
+    title = ("%s was modified at %s, just before %s began (who and what: CloudTrail not read)")
+      :format(m.what, hhmm(m.time), o.kind),
+    evidence = lines,
+    why = "a change just before errors begin is the usual cause; CloudTrail would say who "
+      .. "made it and which fields changed",
+    confidence = "low",
+    data = { onset = { kind = o.kind, time = time.iso(o.time) }, modified = time.iso(m.time) },
+  }
+end
+
 --- No failure onset in the window: list what changed, for the record.
 function M.no_cause(s)
   local n = #s.changes
