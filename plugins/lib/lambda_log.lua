@@ -96,7 +96,9 @@ end
 
 -- {"timestamp","level","requestId","message"} -> the Node.js text prefix
 -- "TIMESTAMP\tREQUEST_ID\tLEVEL\tMESSAGE", which evidence.logs.text shows as
--- "[LEVEL] MESSAGE"; an error record's type leads its message, as in the text format.
+-- "[LEVEL] MESSAGE". A record with an errorType (an exception that escaped the handler)
+-- reads as the runtime's text line for it, "[ERROR] Type: message", which the steps
+-- classify (errors, bad_gateway); the record keeps its requestId.
 local function application(rec)
   local message = as_text(rec.message ~= nil and rec.message or rec.errorMessage)
   local etype = rec.errorType
@@ -105,6 +107,7 @@ local function application(rec)
   end
   local level = rec.level:upper()
   local id = rec.requestId
+  if type(etype) == "string" and etype ~= "" then return ("[%s] %s"):format(level, message) end
   if type(rec.timestamp) == "string" and type(id) == "string" and id ~= "" then
     return ("%s\t%s\t%s\t%s"):format(rec.timestamp, id, level, message)
   end

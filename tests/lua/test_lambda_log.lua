@@ -103,10 +103,20 @@ t.test("json_application_lines_read_with_level_request_id_and_error_type", funct
   local text, record, kind = lambda_log.render(raw)
   t.eq(kind, "application")
   t.eq(record.level, "ERROR")
-  t.eq(text, "2026-11-27T02:41:07.120Z\t" .. ID .. "\tERROR\tKeyError: 'order_id'")
+  -- an escaped exception reads as the runtime's text line for it (Python: no id in it)
+  t.eq(text, "[ERROR] KeyError: 'order_id'")
   t.eq(logs.text(text), "[ERROR] KeyError: 'order_id'")
-  t.eq(logs.request_id(text), ID)
   t.eq(logs.signature(text), "[ERROR] KeyError: 'order_id'")
+  t.eq(record.requestId, ID)
+  local marshal = lambda_log.render(json.encode({ timestamp = "2026-11-27T02:41:07.120Z",
+    level = "ERROR", requestId = ID, errorType = "Runtime.MarshalError",
+    errorMessage = "Unable to marshal response" }))
+  t.eq(marshal, "[ERROR] Runtime.MarshalError: Unable to marshal response")
+  local logged = lambda_log.render(json.encode({ timestamp = "2026-11-27T02:41:07.120Z",
+    level = "ERROR", requestId = ID, message = "retrying" }))
+  t.eq(logged, "2026-11-27T02:41:07.120Z\t" .. ID .. "\tERROR\tretrying")
+  t.eq(logs.request_id(logged), ID)
+  t.eq(logs.text(logged), "[ERROR] retrying")
   local info = lambda_log.render(json.encode({ timestamp = "2026-11-27T02:41:07.120Z",
     level = "INFO", requestId = ID, message = { rows = 458 } }))
   t.eq(logs.text(info), '[INFO] {"rows":458}')

@@ -83,7 +83,7 @@ def json_record(message):
                         'billedDurationMs': int(fields['Billed Duration'].split()[0]),
                         'memorySizeMB': int(fields['Memory Size'].split()[0]),
                         'maxMemoryUsedMB': int(fields['Max Memory Used'].split()[0])}}}
-    m = re.match(r'^\[ERROR\] (\w+): ([^\n]*)', body)
+    m = re.match(r'^\[ERROR\] ([\w.]+): ([^\r\n]*)', body)
     if m:
         return {'timestamp': '{iso}', 'level': 'ERROR', 'errorType': m.group(1),
                 'message': m.group(2), 'requestId': 'c958a792-4e9a-430c-bcfd-c56a522162b3'}
@@ -113,6 +113,30 @@ class VpcAcrossLogFormats(StepTestCase):
         for findings in (base, js):
             ev = '\n'.join(e for f in findings if f['severity'] == 'fail' for e in f['evidence'])
             self.assertIn(line, ev)
+
+
+def as_json_logs(world, function):
+    """The world with the function logging in JSON: its log lines as Lambda's records."""
+    world['lambda']['functions'][function]['configuration']['LoggingConfig'] = {
+        'LogFormat': 'JSON', 'LogGroup': '/aws/lambda/' + function}
+    for stream in world['logs']['log_groups']['/aws/lambda/' + function]['streams'].values():
+        stream[:] = [dict(e, message=json.dumps(json_record(e['message'])) + '\n')
+                     for e in stream if json_record(e['message']) is not None]
+    return world
+
+
+class BadGatewayAcrossLogFormats(StepTestCase):
+    step = 'bad_gateway'
+
+    def test_json_exceptions_are_classified_as_their_text_lines(self):
+        with open(os.path.join(HERE, '..', 'worlds', 'bad_gateway.json')) as f:
+            world = as_json_logs(json.load(f), 'orders-fn')
+        base = self.run_world('bad_gateway', 'orders-fn')[1]
+        js = self.run_world(world, 'orders-fn')[1]
+        self.assertEqual([(f['severity'], f['title']) for f in js],
+                         [(f['severity'], f['title']) for f in base])
+        ev = '\n'.join(e for f in js for e in f['evidence'])
+        self.assertIn("KeyError: 'customerId'", ev)
 
 
 class ErrorsFollowTheLogGroup(StepTestCase):
