@@ -89,6 +89,14 @@ class TracesTimeoutTest(StepTestCase):
             '3 of 8 traced failed invocations had a failed call to ' + PARTNER))
         self.assertEqual(f['data']['trace']['faults'], 3)
 
+    def test_cold_start_step_reads_the_traced_initialization(self):
+        with fake_aws(WORLD) as fake:
+            r = self.rb(fake, 'triage.lua', FN, '--steps', 'cold_start', '--format', 'json',
+                        timeout=120)
+        f = r.json()['steps'][0]['findings'][0]
+        self.assertIn('X-Ray: 1 of 25 traces read were cold starts, Initialization p50 412 ms, '
+                      'p95 412 ms', f['evidence'])
+
     def test_triage_headline_leads_with_where_the_time_went(self):
         with fake_aws(WORLD) as fake:
             r = self.rb(fake, 'triage.lua', FN, '--format', 'json', timeout=120)
