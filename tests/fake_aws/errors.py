@@ -103,6 +103,7 @@ _VALIDATION_CODE = {'lambda': 'ValidationException', 'apigateway': 'BadRequestEx
                     'apigatewayv2': 'BadRequestException', 'logs': 'InvalidParameterException',
                     'iam': 'ValidationError', 'sts': 'ValidationError',
                     'cloudwatch': 'InvalidParameterValue', 'ec2': 'InvalidParameterValue',
+                    'sqs': 'InvalidParameterValue',
                     # X-Ray models InvalidRequestException for a request that fails
                     # validation; CloudTrail answers the framework's ValidationException.
                     'xray': 'InvalidRequestException', 'cloudtrail': 'ValidationException'}

@@ -28,12 +28,12 @@ if not os.path.exists(os.path.join(_HERE, 'sdk_models.py')):
 import sdk_models  # noqa: E402  (tools/ is not a package)
 
 SERVICES = ('lambda', 'iam', 'sts', 'logs', 'cloudwatch', 'ec2', 'apigateway',
-            'apigatewayv2', 'xray', 'cloudtrail')
+            'apigatewayv2', 'sqs', 'xray', 'cloudtrail')
 
 # SigV4 signing name -> botocore model name (apigateway is split by path later).
 SIGNING_NAMES = {'lambda': 'lambda', 'iam': 'iam', 'sts': 'sts', 'logs': 'logs',
                  'monitoring': 'cloudwatch', 'ec2': 'ec2', 'apigateway': 'apigateway',
-                 'xray': 'xray', 'cloudtrail': 'cloudtrail'}
+                 'sqs': 'sqs', 'xray': 'xray', 'cloudtrail': 'cloudtrail'}
 
 # The signing name each model's requests must carry.
 SIGNING_NAME_OF = {v: k for k, v in SIGNING_NAMES.items()}

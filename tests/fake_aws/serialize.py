@@ -149,6 +149,13 @@ class XmlWriter:
             for item in value:
                 self.element(shape.member, item, tag)
             return
+        if kind == 'map' and shape.serialization.get('flattened'):
+            for key, item in value.items():  # SQS Attributes: <Attribute><Name/><Value/>
+                self.parts.append('<%s>' % tag)
+                self.element(shape.key, key, shape.key.serialization.get('name', 'key'))
+                self.element(shape.value, item, shape.value.serialization.get('name', 'value'))
+                self.parts.append('</%s>' % tag)
+            return
         self.parts.append('<%s>' % tag)
         if kind == 'structure':
             self.members(shape, value)

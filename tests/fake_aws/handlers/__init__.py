@@ -7,14 +7,14 @@ naming the operation (dispatch.not_implemented), never with an empty output.
 """
 
 from handlers import (svc_apigateway, svc_cloudtrail, svc_cloudwatch, svc_ec2, svc_iam,
-                      svc_lambda, svc_lambda_more, svc_lambda_publish, svc_logs, svc_sts,
-                      svc_xray)
+                      svc_lambda, svc_lambda_more, svc_lambda_publish, svc_logs, svc_sqs,
+                      svc_sts, svc_xray)
 from handlers.common import Ctx  # noqa: F401  (re-exported for the dispatcher)
 
 # Order matters for prepare(): EC2 first (Lambda VPC configs read subnets), then
 # Lambda functions before their aliases/versions (which svc_lambda_publish freezes).
 MODULES = (svc_ec2, svc_lambda, svc_lambda_more, svc_lambda_publish, svc_iam, svc_sts,
-           svc_logs, svc_cloudwatch, svc_cloudtrail, svc_apigateway, svc_xray)
+           svc_logs, svc_cloudwatch, svc_cloudtrail, svc_apigateway, svc_xray, svc_sqs)
 
 HANDLERS = {}
 for _module in MODULES:
