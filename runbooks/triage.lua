@@ -18,6 +18,8 @@ return engine.main({
   "access_denied", -- the execution role lacks a permission the code uses
   "bad_gateway",   -- 502: malformed proxy responses, crashes, runtime exits
   "throttle",      -- 429: concurrency limits, reserved and provisioned concurrency
+  "async",         -- asynchronous invocations: events dropped or aging, failures kept nowhere
+  "event_sources", -- SQS / stream mappings: disabled, failing, iterator age, visibility, poison
   "unavailable",   -- 503: AWS services the function calls answer 5xx
   "vpc",           -- subnets, free IPs, NAT / endpoints, security groups, ENIs
   "cold_start",    -- init durations, package size, provisioned concurrency, SnapStart

@@ -6,6 +6,7 @@
 local apigw = require("evidence.apigw")
 local evidence = require("triage.evidence")
 local fn = require("evidence.fn")
+local invocations = require("evidence.invocations")
 local logs = require("evidence.logs")
 local metrics = require("evidence.metrics")
 local network = require("evidence.network")
@@ -30,6 +31,14 @@ provide("mappings", "event source mappings that invoke the function (a list)", f
   { "lambda ListEventSourceMappings" })
 provide("function", "GetFunction: code location and size, tags", fn.get_function,
   { "lambda GetFunction" })
+provide("invoke_config", "the asynchronous invocation config (retries, maximum event age, "
+  .. "destinations); absent: none", invocations.invoke_config,
+  { "lambda GetFunctionEventInvokeConfig" })
+provide("queue", "queue:SQS_QUEUE_ARN, the queue's attributes (GetQueueAttributes All), "
+  .. "RedrivePolicy decoded; absent: no such queue", invocations.queue,
+  { "sqs GetQueueAttributes" })
+provide("sqs_metric", "sqs_metric:NAME:STATISTIC:QUEUE_NAME, the queue's AWS/SQS series",
+  invocations.sqs_metric, { "cloudwatch GetMetricStatistics" })
 provide("versions", "the function's published versions (a list, capped)", trail.versions,
   { "lambda ListVersionsByFunction" })
 provide("trail", "trail or trail:LOOKBACK (24h default): CloudTrail events on the function "

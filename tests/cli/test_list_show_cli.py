@@ -13,7 +13,7 @@ from clitest import CliTestCase, base_env, fake_aws, run
 
 READ = re.compile(r'^(Get|List|Describe)[A-Z]')
 SHIPPED = ['config', 'timeout', 'forbidden', 'access_denied', 'bad_gateway', 'throttle',
-           'unavailable', 'vpc', 'cold_start', 'errors', 'changes']
+           'async', 'event_sources', 'unavailable', 'vpc', 'cold_start', 'errors', 'changes']
 
 TEAM_TIMEOUT = '''return { id = "timeout", title = "Team timeout", tags = { "team" },
   run = function(ctx) ctx:finding{ severity = "ok", title = "team" } end }

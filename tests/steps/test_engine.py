@@ -17,7 +17,7 @@ from clitest import CliTestCase, fake_aws, ROOT  # noqa: E402
 
 STEPS_DIR = os.path.join(ROOT, 'plugins', 'steps')
 SHIPPED = ['config', 'timeout', 'forbidden', 'access_denied', 'bad_gateway', 'throttle',
-           'unavailable', 'vpc', 'cold_start', 'errors', 'changes']
+           'async', 'event_sources', 'unavailable', 'vpc', 'cold_start', 'errors', 'changes']
 
 # Test-only steps. Each reports what it saw so the test can check ctx.
 STEP = '''return {{ id = "{id}", title = "{title}", tags = {{ {tags} }}, args = {{ {args} }},

@@ -13,6 +13,11 @@ local TEXT_WRITES = {
   ["lambda update-event-source-mapping"] = true, ["lambda create-event-source-mapping"] = true,
   -- the embedded lambda model predates InvokedViaFunctionUrl (forbidden)
   ["lambda add-permission"] = true,
+  -- the queue or topic that keeps failed events is the user's to choose: advice with a
+  -- placeholder ARN, never a plan that could send it (async, event_sources)
+  ["lambda put-function-event-invoke-config"] = true,
+  ["lambda update-function-event-invoke-config"] = true,
+  ["sqs set-queue-attributes"] = true,
 }
 
 local fh = assert(io.open(..., "rb"))
