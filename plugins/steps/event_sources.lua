@@ -5,8 +5,9 @@
 -- invokes the function with a batch; when that goes wrong nothing calls the function, so
 -- its own error rate says little. For each mapping (ListEventSourceMappings), in order:
 --   1. off or failing: State Disabled/Disabling (warn, or fail when Lambda turned it off
---      with a PROBLEM reason), LastProcessingResult PROBLEM (fail), with the reason; the
---      fix is `runbook enable-event-sources.lua FN`;
+--      with a PROBLEM reason), LastProcessingResult PROBLEM (fail, unless 2 reports the
+--      stream falling behind: one cause, one finding), with the reason; the fix of a
+--      disabled mapping is `runbook enable-event-sources.lua FN`;
 --   2. streams: IteratorAge (Maximum) high and growing: fail (warn when high but steady),
 --      with BisectBatchOnFunctionError / a finite MaximumRetryAttempts as the plan;
 --   3. SQS (GetQueueAttributes on the queue URL built from the ARN): VisibilityTimeout
@@ -55,8 +56,8 @@ local M = step.define{
   run = function(ctx, ev)
     local w = checks.window(ctx, ev)
     for _, m in ipairs(w.mappings) do
-      local said = checks.state(ctx, m)
-      if m.kind == "stream" then said = checks.iterator_age(ctx, w, m) or said end
+      local behind = m.kind == "stream" and checks.iterator_age(ctx, w, m)
+      local said = checks.state(ctx, m, behind) or behind
       if m.kind == "sqs" then said = checks.queue(ctx, w, m) or said end
       said = checks.poison(ctx, w, m) or said
       if not said then findings.healthy(ctx, w, m) end
@@ -105,8 +106,9 @@ function checks.window(_, ev)
   }
 end
 
---- 1. Disabled, or the last batch failed.
-function checks.state(ctx, m)
+--- 1. Disabled, or the last batch failed (unless `behind`: the stream's IteratorAge finding
+--- already says it, with the failed result in its evidence and the plan that unblocks it).
+function checks.state(ctx, m, behind)
   local raw = m.raw
   local state = raw.State or "Enabled"
   local result = raw.LastProcessingResult or ""
@@ -115,7 +117,7 @@ function checks.state(ctx, m)
     return true
   end
   if result:find("^PROBLEM") then
-    findings.failing(ctx, m)
+    if not behind then findings.failing(ctx, m) end
     return true
   end
   return false

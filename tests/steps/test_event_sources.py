@@ -76,8 +76,11 @@ class EventSourcesStepTest(StepTestCase):
     def test_event_sources_kinesis_iterator_age_growing_fails_with_a_mapping_plan(self):
         r, findings = self.run_on('kinesis_iterator', 'clickstream-fn')
         self.assertEqual(r.code, 1, repr(r))
-        self.only(findings, 'fail', 'is failing: PROBLEM: Function call failed')
-        f = self.only(findings, 'fail', 'falls behind')
+        # one cause, one finding: the failed batch is why the shard is stuck
+        f, = [x for x in findings if x['severity'] == 'fail']
+        self.assertIn('falls behind', f['title'])
+        self.assertIn('LastProcessingResult PROBLEM: Function call failed', '\n'.join(f['evidence']))
+        self.assertTrue(f['why'].startswith('the last batch failed (PROBLEM: Function call failed)'))
         self.assertRegex(f['title'], r'^Kinesis stream clicks \(mapping %s\) falls behind: '
                                      r'IteratorAge grew from ' % KINESIS_UUID)
         step, = f['fix']['plan']

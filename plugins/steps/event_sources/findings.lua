@@ -148,8 +148,12 @@ function M.iterator_age(ctx, _, m, age)
         stats.fmt_ms(age.first), stats.fmt_ms(age.last))
       or ("%s is behind: IteratorAge up to %s"):format(label(m), stats.fmt_ms(age.max)),
     evidence = evidence,
-    why = "the function reads the stream slower than it is written, or a failing batch is "
-      .. "retried and blocks its shard; records older than the stream's retention are lost",
+    why = ((m.raw.LastProcessingResult or ""):find("^PROBLEM")
+        and ("the last batch failed (%s) and is retried, blocking its shard: "):format(
+          m.raw.LastProcessingResult)
+        or "the function reads the stream slower than it is written, or a failing batch is "
+          .. "retried and blocks its shard: ")
+      .. "records older than the stream's retention are lost",
     fix = {
       explain = "split failing batches and stop retrying a bad record forever so the shard "
         .. "moves on (send it to an on-failure destination); if the function is only slow, "
