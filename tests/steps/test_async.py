@@ -47,6 +47,9 @@ class AsyncStepTest(StepTestCase):
             '--destination-config \'{"OnFailure":{"Destination":"QUEUE_ARN"}}\''])
         self.assertIn('yours to choose', fix['manual'])
         self.assertEqual(f['data']['dropped'], 37)
+        self.assertTrue(r.json()['verdict']['headline'].startswith(
+            '37 async events dropped with no DLQ or on-failure destination; '),
+            r.json()['verdict'])
 
     def test_async_events_aging_towards_the_maximum_age_warn(self):
         _, findings = self.run_on('async_drop', 'order-events')

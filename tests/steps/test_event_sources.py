@@ -64,6 +64,8 @@ class EventSourcesStepTest(StepTestCase):
         self.assertEqual(poison['title'], 'poison message: 3f6c2a9e-81d4-4b7a-9c25-e0d7b4f1a683 '
                                           'failed in 4 invocations')
         self.assertIn("KeyError: 'customer_id'", '\n'.join(poison['evidence']))
+        self.assertEqual(poison['data']['headline'], 'poison message 3f6c2a9e-81d4-4b7a-9c25-'
+                                                     'e0d7b4f1a683 failed in 4 invocations')
 
     def test_event_sources_disabled_mapping_points_at_enable_event_sources(self):
         _, findings = self.run_on('sqs_visibility', 'orders-consumer')
@@ -91,6 +93,8 @@ class EventSourcesStepTest(StepTestCase):
                                               'MaximumRetryAttempts -1 -> 10')
         self.assertEqual(f['data']['iterator_age_ms'], 2460000)
         self.assertTrue(f['data']['growing'])
+        self.assertTrue(r.json()['verdict']['headline'].startswith(
+            'Kinesis stream clicks falls behind: IteratorAge up to 2460 s; '), r.json()['verdict'])
 
     def test_event_sources_skips_a_function_without_mappings(self):
         r, findings = self.run_on('basic', 'vpc-fn')

@@ -11,6 +11,11 @@ local stats = require("lib.stats")
 
 local M = {}
 
+-- "arn:aws:sqs:us-east-1:123456789012:audit-failures" -> "audit-failures" (for headlines).
+local function short(target_arn)
+  return tostring(target_arn):match("([^:/]+)$") or tostring(target_arn)
+end
+
 local function count(series)
   return series and math.floor(series.total or 0) or 0
 end
@@ -81,6 +86,12 @@ function M.dropped(ctx, w)
     title = ("%d async events were dropped: no on-failure destination and no dead-letter "
       .. "queue"):format(n)
   end
+  local data = metrics_data(w)
+  if not kept then
+    data.headline = target
+      and ("%d async events dropped: sending them to %s failed"):format(n, short(target))
+      or ("%d async events dropped with no DLQ or on-failure destination"):format(n)
+  end
   ctx:finding{
     severity = kept and "warn" or "fail",
     title = title,
@@ -97,7 +108,7 @@ function M.dropped(ctx, w)
       explain = ("let the execution role send to %s (the finding below)"):format(target),
     },
     confidence = "high",
-    data = metrics_data(w),
+    data = data,
   }
 end
 
@@ -186,7 +197,9 @@ function M.target(ctx, ev, w, t)
     },
     confidence = denied and "high" or "medium",
     data = { target = t.arn, kind = t.kind, action = t.action, decision = t.decision,
-             failures = t.failures, metric = t.metric },
+             failures = t.failures, metric = t.metric,
+             headline = denied and ("the role may not %s to %s"):format(t.action, short(t.arn))
+               or ("%d events not delivered to %s"):format(t.failures, short(t.arn)) },
   }
 end
 

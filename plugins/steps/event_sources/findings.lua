@@ -101,7 +101,8 @@ function M.disabled(ctx, m)
         tostring(r.UUID)) },
     },
     confidence = "high",
-    data = mapping_data(m),
+    data = mapping_data(m, { headline = by_lambda
+      and ("event source %s disabled by Lambda: %s"):format(m.name, reason) or nil }),
   }
 end
 
@@ -116,7 +117,8 @@ function M.failing(ctx, m)
     fix = { explain = "the reason names the cause: the execution role's permissions on the "
       .. "source (access_denied step), the function's errors (errors step), or its timeout" },
     confidence = "high",
-    data = mapping_data(m),
+    data = mapping_data(m, { headline = ("event source %s failing: %s"):format(m.name,
+      m.raw.LastProcessingResult) }),
   }
 end
 
@@ -163,6 +165,8 @@ function M.iterator_age(ctx, _, m, age)
     },
     confidence = age.growing and "high" or "medium",
     data = mapping_data(m, { iterator_age_ms = age.max, growing = age.growing,
+                             headline = age.growing and ("%s %s falls behind: IteratorAge up to %s")
+                               :format(kind_word(m), m.name, stats.fmt_ms(age.max)) or nil,
                              series = { label = "IteratorAge (ms)", unit = "ms",
                                         values = metrics.values(age.series) } }),
   }
@@ -218,7 +222,9 @@ function M.visibility(ctx, w, m, visibility)
       changes = ("VisibilityTimeout %d s -> %d s"):format(visibility, n) },
     confidence = "high",
     data = mapping_data(m, { visibility_timeout_s = visibility, timeout_s = timeout,
-                             recommended_s = n, queue_url = m.queue.url }),
+                             recommended_s = n, queue_url = m.queue.url,
+                             headline = below and ("queue %s VisibilityTimeout %d s is below the "
+                               .. "%d s timeout"):format(m.name, visibility, timeout) or nil }),
   }
 end
 
@@ -289,7 +295,8 @@ function M.poison(ctx, _, m, hits)
       .. "mapping BisectBatchOnFunctionError and a finite MaximumRetryAttempts (streams), "
       .. "then fix the handler for this input" },
     confidence = top.invocations >= 2 * ctx.args.poison_repeats and "high" or "medium",
-    data = mapping_data(m, { poison_ids = ids }),
+    data = mapping_data(m, { poison_ids = ids, headline = ("poison message %s failed in %d "
+      .. "invocations"):format(top.id, top.invocations) }),
   }
 end
 
