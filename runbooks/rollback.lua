@@ -8,7 +8,9 @@
 --   2. the journal: the newest applied UpdateAlias/CreateAlias of that alias
 --      (journal.history) gives the version it pointed at before, provided the alias still
 --      points where that change left it (otherwise it was changed outside runbook since);
---   3. CloudTrail (M.from_cloudtrail: not read yet, a hook for the issue that reads it);
+--   3. CloudTrail (M.from_cloudtrail): the function's UpdateAlias/CreateAlias events of the
+--      last 7 days (LookupEvents, at most 10 pages): the one before the latest, provided the
+--      latest points where the alias points now;
 --   4. the operator: the function's versions (ListVersionsByFunction, every page) are
 --      listed newest first with their publish times and descriptions, the alias's current
 --      version marked, and the operator types the version to go back to (under --yes there
@@ -27,6 +29,7 @@
 local actions = require("fix.actions")
 local argv = require("triage.argv")
 local aws = require("runbook.aws")
+local changes = require("lib.changes")
 local exit = require("triage.exit")
 local journal = require("runbook.journal")
 local remediate = require("lib.remediate")
@@ -103,10 +106,23 @@ function M.from_journal(fn, alias, current)
   return nil
 end
 
---- CloudTrail's answer (the UpdateAlias events of the alias): not read yet. The issue that
---- teaches runbook to read CloudTrail fills this in; until then -> nil.
-function M.from_cloudtrail(fn, alias) -- luacheck: no unused args
-  return nil
+--- CloudTrail's answer: the version the alias pointed at before its latest UpdateAlias
+--- (lib.changes.alias_before over the function's events of the last M.trail_days days).
+--- -> version, change | nil, why (nil when CloudTrail cannot be read: the next source).
+M.trail_days = 7
+function M.from_cloudtrail(fn, alias, current)
+  local finish = os.time()
+  local params = { LookupAttributes = { { AttributeKey = "ResourceName", AttributeValue = fn } },
+                   StartTime = finish - M.trail_days * 86400, EndTime = finish, MaxResults = 50 }
+  local items = {}
+  for _ = 1, 10 do
+    local page = aws.call("cloudtrail", "LookupEvents", params)
+    if not page then return nil end
+    for _, e in ipairs(page.Events or {}) do items[#items + 1] = e end
+    if not page.NextToken or page.NextToken == "" then break end
+    params.NextToken = page.NextToken
+  end
+  return changes.alias_before(changes.parse_events(items), alias, current)
 end
 
 -- the versions -----------------------------------------------------------------------------
@@ -311,8 +327,12 @@ local function target_version(opts, alias_reply)
       tostring(record.time), v)
   end
   if record then io.stderr:write(record, "\n") end
-  v = M.from_cloudtrail(opts.fn, opts.alias)
-  if v then return v, "CloudTrail" end
+  local change
+  v, change = M.from_cloudtrail(opts.fn, opts.alias, current)
+  if v then
+    return v, ("CloudTrail: %s at %s by %s changed it from %s"):format(change.event_name,
+      change.iso, change.who, v)
+  end
   if remedy.options().yes then
     return nil, exit.USAGE, ("nothing records the version %s pointed at before (no journal "
       .. "entry): with --yes, give --to VERSION"):format(opts.alias)

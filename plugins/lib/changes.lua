@@ -166,6 +166,30 @@ function M.group(changes, gap)
   return groups
 end
 
+--- The version alias `name` pointed at before its latest change, from changes (oldest
+--- first): the latest UpdateAlias/CreateAlias of the alias must point where the alias
+--- points now (`current`), and the one before it says where it pointed before.
+--- -> version, change | nil, why.
+function M.alias_before(list, name, current)
+  local mine = {}
+  for _, c in ipairs(list) do
+    if (c.name == "UpdateAlias" or c.name == "CreateAlias") and c.info.alias == name
+        and c.info.version then
+      mine[#mine + 1] = c
+    end
+  end
+  local last, before = mine[#mine], mine[#mine - 1]
+  if not last then return nil, "CloudTrail has no change of alias " .. name end
+  if last.info.version ~= current then
+    return nil, ("CloudTrail's last change of alias %s (%s) pointed it at %s, but it now points "
+      .. "at %s"):format(name, last.iso, last.info.version, tostring(current))
+  end
+  if not before then
+    return nil, ("CloudTrail has no change of alias %s before %s"):format(name, last.iso)
+  end
+  return before.info.version, last
+end
+
 --- The names of a group's changes in order: "UpdateFunctionCode + PublishVersion + ...".
 function M.names(group)
   local names = {}

@@ -140,4 +140,20 @@ t.test("impact_measures_rates_and_p95_before_and_after", function()
   t.ok(i.duration.after >= 800)
 end)
 
+t.test("alias_before_is_the_version_of_the_change_before_the_latest", function()
+  local cs = changes.parse_events({
+    item("CreateAlias20150331", T0 - 86400, { name = "live", functionVersion = "40" }),
+    item("UpdateAlias20150331", T0 - 3600, { name = "live", functionVersion = "41" }),
+    item("UpdateAlias20150331", T0 - 1800, { name = "canary", functionVersion = "42" }),
+    item("UpdateAlias20150331", T0, { name = "live", functionVersion = "42" }) })
+  local v, last = changes.alias_before(cs, "live", "42")
+  t.eq(v, "41")
+  t.eq(last.time, T0)
+  local none, why = changes.alias_before(cs, "live", "43")
+  t.eq(none, nil)
+  t.contains(why, "it now points at 43")
+  t.eq(changes.alias_before(cs, "canary", "42"), nil, "no change before the only one")
+  t.eq(changes.alias_before(cs, "prod", "1"), nil)
+end)
+
 return t.run()

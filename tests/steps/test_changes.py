@@ -156,6 +156,20 @@ class ChangesStepTest(StepTestCase):
                          [('ok', 'no changes to the function or its role in the last 24h')])
 
 
+class RollbackFromCloudTrailTest(StepTestCase):
+
+    def test_rollback_finds_the_version_before_in_cloudtrail(self):
+        journal = os.path.join(self.dir, 'journal.jsonl')
+        with fake_aws(WORLD) as fake:
+            r = self.rb(fake, '--journal', journal, 'rollback.lua', 'checkout-api:live', '--yes',
+                        timeout=120)
+            alias = [c for c in fake.requests() if c.get('operation') == 'UpdateAlias']
+        self.assertEqual(r.code, 0, repr(r))
+        self.assertIn('rolled back checkout-api:live: version 42 -> 41', r.out)
+        self.assertIn('CloudTrail: UpdateAlias20150331', r.out + r.err)
+        self.assertEqual([a['params']['FunctionVersion'] for a in alias], ['41'])
+
+
 class ConfigurationChangeTest(StepTestCase):
 
     step = 'changes'
