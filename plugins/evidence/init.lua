@@ -31,6 +31,11 @@ provide("mappings", "event source mappings that invoke the function (a list)", f
   { "lambda ListEventSourceMappings" })
 provide("function", "GetFunction: code location and size, tags", fn.get_function,
   { "lambda GetFunction" })
+provide("versions", "the function's published versions (a list, capped)", trail.versions,
+  { "lambda ListVersionsByFunction" })
+provide("trail", "trail or trail:LOOKBACK (24h default): CloudTrail events on the function "
+  .. "and its execution role over the window plus the lookback", trail.provider,
+  { "cloudtrail LookupEvents" })
 provide("invoke_config", "the asynchronous invocation config (retries, maximum event age, "
   .. "destinations); absent: none", invocations.invoke_config,
   { "lambda GetFunctionEventInvokeConfig" })
@@ -39,11 +44,6 @@ provide("queue", "queue:SQS_QUEUE_ARN, the queue's attributes (GetQueueAttribute
   { "sqs GetQueueAttributes" })
 provide("sqs_metric", "sqs_metric:NAME:STATISTIC:QUEUE_NAME, the queue's AWS/SQS series",
   invocations.sqs_metric, { "cloudwatch GetMetricStatistics" })
-provide("versions", "the function's published versions (a list, capped)", trail.versions,
-  { "lambda ListVersionsByFunction" })
-provide("trail", "trail or trail:LOOKBACK (24h default): CloudTrail events on the function "
-  .. "and its execution role over the window plus the lookback", trail.provider,
-  { "cloudtrail LookupEvents" })
 provide("traces", "the function's X-Ray traces in the window, slowest and failed first, "
   .. "parsed: where the time went (absent without active tracing)", traces.provider,
   { "xray GetTraceSummaries", "xray BatchGetTraces" })

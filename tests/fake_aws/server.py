@@ -42,7 +42,7 @@ from world import World, WorldError  # noqa: E402
 LISTEN_HOST = '127.0.0.1'
 WORLD_KEYS = ('description', 'account_id', 'region', 'credentials', 'sts', 'imds',
               'container', 'lambda', 'iam', 'logs', 'cloudwatch', 'ec2', 'apigateway',
-              'apigatewayv2', 'sqs', 'xray', 'cloudtrail', 'faults')
+              'apigatewayv2', 'sqs', 'cloudtrail', 'xray', 'faults')
 
 
 class Handler(BaseHTTPRequestHandler):

@@ -24,7 +24,8 @@ MULTI_WORLD = os.path.join(ROOT, 'tests', 'worlds', 'multi.json')
 FN = 'fulfillment-fn'
 FN_ARN = 'arn:aws:lambda:us-east-1:123456789012:function:' + FN
 TRIAGE_STEPS = ['config', 'timeout', 'forbidden', 'access_denied', 'bad_gateway', 'throttle',
-                'async', 'event_sources', 'unavailable', 'vpc', 'cold_start', 'errors', 'changes']
+                'async', 'event_sources', 'unavailable', 'vpc', 'cold_start', 'errors',
+                'changes']
 TEAM_STEPS = ['forbidden', 'bad_gateway', 'timeout', 'throttle', 'access_denied', 'errors',
               'tags']
 

@@ -14,7 +14,8 @@ from handlers.common import Ctx  # noqa: F401  (re-exported for the dispatcher)
 # Order matters for prepare(): EC2 first (Lambda VPC configs read subnets), then
 # Lambda functions before their aliases/versions (which svc_lambda_publish freezes).
 MODULES = (svc_ec2, svc_lambda, svc_lambda_more, svc_lambda_publish, svc_iam, svc_sts,
-           svc_logs, svc_cloudwatch, svc_cloudtrail, svc_apigateway, svc_xray, svc_sqs)
+           svc_logs, svc_cloudwatch, svc_cloudtrail, svc_apigateway, svc_sqs,
+           svc_xray)
 
 HANDLERS = {}
 for _module in MODULES:
