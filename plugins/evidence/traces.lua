@@ -5,7 +5,8 @@
 -- TracingConfig.Mode Active the evidence is absent and nothing is read. Otherwise:
 --   1. GetTraceSummaries over the window (X-Ray answers at most 6 hours per call: a longer
 --      window keeps its last 6 hours) filtered to the function's own node
---      (`service(id(name: "FN", type: "AWS::Lambda::Function"))`), paged up to M.max_pages;
+--      (`service(id(name: "FN", type: "AWS::Lambda::Function"))`), in M.slices time
+--      slices read at once (pages are sequential), paged up to M.max_pages in all;
 --   2. the failed traces first, then the slowest, at most M.max_traces (25) of them;
 --   3. BatchGetTraces for those, M.batch_size (5) ids a call, the batches at once.
 -- A list that is empty (and, when the window ends now, may still be being indexed: X-Ray
@@ -22,7 +23,8 @@ local xray = require("lib.xray")
 
 local M = {}
 
-M.max_pages = 10       -- GetTraceSummaries pages read at most
+M.max_pages = 10       -- GetTraceSummaries pages read at most (M.max_pages / M.slices a slice)
+M.slices = 5           -- time slices of the range searched at once
 M.max_traces = 25      -- traces read in full at most
 M.batch_size = 5       -- BatchGetTraces ids per call (X-Ray's limit)
 M.max_batch_pages = 3  -- BatchGetTraces pages per batch (a page per large trace)
@@ -35,10 +37,10 @@ function M.mode(cfg)
   return type(tc) == "table" and tc.Mode or "PassThrough"
 end
 
--- Every summary of the window, up to the page cap: list, pages, truncated | nil, err.
-local function summaries(ctx, params)
+-- One time slice's summaries, up to `cap` pages: list, pages, truncated | nil, err.
+local function slice(ctx, params, cap)
   local list, pages = {}, 0
-  for _ = 1, M.max_pages do
+  for _ = 1, cap do
     local page, err = ctx.aws.call("xray", "GetTraceSummaries", params)
     if not page then return nil, err end
     pages = pages + 1
@@ -47,6 +49,34 @@ local function summaries(ctx, params)
     params.NextToken = page.NextToken
   end
   return list, pages, true
+end
+
+-- Every summary of the range, up to the page cap. Pages are sequential, so the range is
+-- cut into M.slices time slices searched at once, each with its share of the page cap:
+-- the list costs about one round of calls instead of one round a page.
+-- -> list, pages, truncated | nil, err
+local function summaries(ctx, start, finish, filter)
+  local n = math.max(1, math.min(M.slices, math.floor(finish - start)))
+  local cap = math.max(1, M.max_pages // n)
+  local ranges = {}
+  for i = 1, n do
+    ranges[i] = { start + (finish - start) * (i - 1) // n, start + (finish - start) * i // n }
+  end
+  local parts = runbook.map(ranges, function(r)
+    return { slice(ctx, { StartTime = r[1], EndTime = r[2], FilterExpression = filter }, cap) }
+  end)
+  local list, seen, pages, truncated = {}, {}, 0, false
+  for _, part in ipairs(parts) do
+    if not part[1] then return nil, part[2] end
+    pages, truncated = pages + part[2], truncated or part[3]
+    for _, s in ipairs(part[1]) do
+      if not seen[s.Id] then -- a trace on a slice boundary is listed once
+        seen[s.Id] = true
+        list[#list + 1] = s
+      end
+    end
+  end
+  return list, pages, truncated
 end
 
 -- One BatchGetTraces batch, its pages followed: traces, unprocessed ids | nil, err.
@@ -104,8 +134,7 @@ function M.provider(ctx, ev)
   local out = { mode = mode, filter = xray.filter_expression(ctx.function_name), start = start,
                 finish = finish, clipped = start > ctx.window.start, errors = {},
                 indexing = (ctx.now or finish) - finish < M.indexing_s }
-  local list, pages, truncated = summaries(ctx, { StartTime = start, EndTime = finish,
-                                                  FilterExpression = out.filter })
+  local list, pages, truncated = summaries(ctx, start, finish, out.filter)
   if not list then return nil, pages end
   out.summaries, out.pages, out.truncated = #list, pages, truncated
   out.requested = xray.pick(list, M.max_traces)

@@ -69,10 +69,15 @@ class TracesTimeoutTest(StepTestCase):
         self.assertEqual(f['data']['headline'], "94 % of the timed-out invocations' time in "
                          + PARTNER + ' (p95 2.9 s over 8 traces)')
         # the reads: the function's filter on every page (4 summaries a page in this
-        # world), then 25 traces in 5 batches of 5, failed and slowest first
-        self.assertEqual(len(summaries), 8)
+        # world), the window in 5 time slices searched at once (2 pages each here, so the
+        # list costs 2 rounds of calls, not 8), then 25 traces in 5 batches of 5, failed
+        # and slowest first
+        self.assertEqual(len(summaries), 10)
         for call in summaries:
             self.assertEqual(call['params']['FilterExpression'], FILTER)
+        firsts = sorted(c['params']['StartTime'] for c in summaries
+                        if 'NextToken' not in c['params'])
+        self.assertEqual(len(set(firsts)), 5)
         self.assertEqual(sorted(len(b['params']['TraceIds']) for b in batches), [5] * 5)
         # no info finding about tracing: it is on
         self.assertEqual([x for x in findings if x['severity'] == 'info'], [])
