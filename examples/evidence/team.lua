@@ -5,34 +5,21 @@
 -- loads this module with `require("evidence.team")` (the --plugins directory, or the team
 -- runbook's own directory, is searched first, so this file is found there); registering
 -- twice is harmless. The steps never call AWS in `run`: the engine gathers these reads
--- once per run, concurrently, and turns "there is none" into absence as data.
+-- once per run, concurrently, and turns "there is none" into absence as data. (The
+-- asynchronous invocation config it once read is built in now: `invoke_config`.)
 --
---   ev.invoke_config  GetFunctionEventInvokeConfig of the function (or its qualifier)
---                     | absent: no asynchronous invocation config
 --   ev.log_group      the function's log group as DescribeLogGroups returns it
 --                     | absent: no log group
 --   ev.error_alarms   the CloudWatch alarms on the function's AWS/Lambda Errors metric (list)
 local evidence = require("triage.evidence")
+local lambda_log = require("lib.lambda_log")
 
 local M = {}
 
-function M.invoke_config(ctx)
-  local reply, err = ctx.aws.call("lambda", "GetFunctionEventInvokeConfig",
-    { FunctionName = ctx.function_name, Qualifier = ctx.qualifier })
-  if reply then return reply end
-  if type(err) == "table" and err.code == "ResourceNotFoundException" then
-    return evidence.absent("no asynchronous invocation config (EventInvokeConfig)")
-  end
-  return nil, err
-end
-
---- The log group the function writes to: its LoggingConfig's, else /aws/lambda/NAME.
+--- The log group the function writes to: its LoggingConfig's, else /aws/lambda/NAME
+--- (the built-in rule, lib.lambda_log.group).
 function M.log_group_name(ctx, cfg)
-  local logging = type(cfg) == "table" and cfg.LoggingConfig
-  if type(logging) == "table" and type(logging.LogGroup) == "string" then
-    return logging.LogGroup
-  end
-  return "/aws/lambda/" .. ctx.function_name
+  return lambda_log.group(cfg, ctx.function_name)
 end
 
 function M.log_group(ctx, ev)
@@ -72,9 +59,6 @@ function M.error_alarms(ctx)
   return found
 end
 
-evidence.provide("invoke_config", "the function's asynchronous invocation config "
-  .. "(retries, destinations); absent: none", M.invoke_config,
-  { "lambda GetFunctionEventInvokeConfig" })
 evidence.provide("log_group", "the function's CloudWatch Logs group (retention, size); "
   .. "absent: no log group", M.log_group, { "logs DescribeLogGroups" })
 evidence.provide("error_alarms", "the CloudWatch alarms on the function's Errors metric",

@@ -14,7 +14,6 @@
 --   runbook --plugins examples triage.lua my-fn --steps async_dlq
 local evidence = require("triage.evidence")
 local step = require("triage.step")
-require("evidence.team") -- registers invoke_config (examples/evidence/team.lua)
 
 -- Services that invoke a function only asynchronously (Lambda's "Invoking Lambda
 -- functions asynchronously" list), by their service principal.
