@@ -79,6 +79,15 @@ local EXECUTION_FILTER = ('?"%s" ?"%s"'):format(MALFORMED, BODY)
 -- Lines that are the platform's, never an error.
 local PLATFORM = { "^REPORT ", "^START ", "^END ", "^INIT_REPORT " }
 
+-- In the JSON log format a timed-out invocation writes no 'Task timed out' line: its
+-- platform.report with status "timeout" (an event with .record, rendered as
+-- "REPORT ...\tStatus: timeout" by lib.lambda_log) is the witness.
+local JSON_TIMEOUT = "^REPORT .*\tStatus: timeout"
+local TIMEOUT
+for _, c in ipairs(CLASSES) do
+  if c.id == "timeout" then TIMEOUT = c end
+end
+
 -- The checks run() names, defined below the manifest.
 local checks = {}
 
@@ -120,8 +129,10 @@ function checks.events(ctx, ev)
   return evidence.list(events)
 end
 
---- The class of an error line, or nil when the line is no error.
-function checks.classify(message)
+--- The class of an error line, or nil when the line is no error. record: the event's
+--- decoded JSON record, when the function logs in JSON.
+function checks.classify(message, record)
+  if record and message:find(JSON_TIMEOUT) then return TIMEOUT end
   if text.matches_any(message, PLATFORM) then return nil end
   for _, c in ipairs(CLASSES) do
     if text.matches_any(message, c.patterns) then
@@ -141,9 +152,11 @@ function checks.function_errors(events, max_line)
   for _, e in ipairs(events) do
     local started = e.message:match("^START RequestId: (%S+)")
     if started then current[e.stream or ""] = started end
-    local c = checks.classify(e.message)
+    local c = checks.classify(e.message, e.record)
     if c then
-      local sig = c.id .. "|" .. logs.signature(text.first_line(e.message))
+      -- timeouts are one kind whichever line (text) or record (JSON) witnesses them
+      local sig = c == TIMEOUT and c.id
+        or c.id .. "|" .. logs.signature(text.first_line(e.message))
       local g = groups[sig]
       if not g then
         g = { class = c, count = 0, first = e }

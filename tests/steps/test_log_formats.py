@@ -109,10 +109,26 @@ class VpcAcrossLogFormats(StepTestCase):
         js = self.run_world(world, 'report-fn')[1]
         self.assertEqual([(f['severity'], f['title']) for f in js],
                          [(f['severity'], f['title']) for f in base])
-        line = "5 connect-timeout / 'Task timed out' lines in the logs"
+        line = "5 connect timeouts / timed-out invocations in the logs"
         for findings in (base, js):
             ev = '\n'.join(e for f in findings if f['severity'] == 'fail' for e in f['evidence'])
             self.assertIn(line, ev)
+
+    def test_json_timeout_reports_are_not_called_task_timed_out_lines(self):
+        # the 2 timed-out invocations are text lines in vpc.json, platform.report records
+        # (status "timeout") in JSON: the same count and wording, and no 'Task timed out'
+        # quoted or named where the logs hold none
+        with open(os.path.join(HERE, '..', 'worlds', 'vpc.json')) as f:
+            world = as_json_logs(json.load(f), 'report-fn')
+        js = self.run_world(world, 'report-fn')[1]
+        counts = [e for f in js for e in f['evidence'] if 'timed-out invocations' in e]
+        self.assertTrue(counts)
+        self.assertTrue(all(e.startswith('5 connect timeouts / timed-out invocations in the '
+                                         'logs, first at ') for e in counts), counts)
+        ev = '\n'.join(e for f in js for e in f['evidence'])
+        self.assertNotIn('Task timed out', ev)
+        # the quoted witness is the report, as its text line
+        self.assertRegex(ev, r'REPORT RequestId: e429392b-\S+ Duration: .* Status: timeout')
 
 
 def as_json_logs(world, function):
@@ -137,6 +153,33 @@ class BadGatewayAcrossLogFormats(StepTestCase):
                          [(f['severity'], f['title']) for f in base])
         ev = '\n'.join(e for f in js for e in f['evidence'])
         self.assertIn("KeyError: 'customerId'", ev)
+
+    def test_json_timeout_report_is_the_timeout_error_class(self):
+        # orders-fn with one more invocation that timed out: in text a 'Task timed out'
+        # line, in JSON only its platform.report with status "timeout"
+        rid = '9d0e1f2a-3b4c-4d5e-8f6a-7b8c9d0e1f2a'
+        with open(os.path.join(HERE, '..', 'worlds', 'bad_gateway.json')) as f:
+            world = json.load(f)
+        stream = next(iter(world['logs']['log_groups']['/aws/lambda/orders-fn']['streams']
+                           .values()))
+        stream.extend({'timestamp': '-30m', 'message': m} for m in (
+            'START RequestId: %s Version: $LATEST\n' % rid,
+            '{iso} %s Task timed out after 20.02 seconds\n\n' % rid,
+            'END RequestId: %s\n' % rid,
+            'REPORT RequestId: %s\tDuration: 20015.33 ms\tBilled Duration: 20000 ms\t'
+            'Memory Size: 512 MB\tMax Memory Used: 80 MB\tStatus: timeout\n' % rid))
+        stream.sort(key=lambda e: -int(e['timestamp'][1:-1]))
+        base = self.run_world(world, 'orders-fn')[1]
+        js = self.run_world(as_json_logs(world, 'orders-fn'), 'orders-fn')[1]
+        self.assertEqual([(f['severity'], f['title']) for f in js],
+                         [(f['severity'], f['title']) for f in base])
+        for findings, witness in ((base, 'Task timed out after 20.02 seconds'),
+                                  (js, 'Status: timeout')):
+            f = self.only(findings, 'fail', 'orders-fn failed 5 invocations')
+            self.assertIn({'kind': 'timeout', 'count': 1}, f['data']['kinds'])
+            ev = '\n'.join(f['evidence'])
+            self.assertIn('the invocation timed out: once, at ', ev)
+            self.assertIn(witness, ev)
 
 
 class ErrorsFollowTheLogGroup(StepTestCase):

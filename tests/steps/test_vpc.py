@@ -129,7 +129,7 @@ class VpcStepTest(StepTestCase):
         self.assertIn('route table rtb-0a9b8c7d6e5f40003 (explicitly associated) has no 0.0.0.0/0 '
                       'route', ev)
         self.assertIn('covered by VPC endpoints: dynamodb via vpce-0d1d2d3d4d5d6d7d8', ev)
-        self.assertRegex(ev, r"5 connect-timeout / 'Task timed out' lines in the logs, first at "
+        self.assertRegex(ev, r"5 connect timeouts / timed-out invocations in the logs, first at "
                              r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
         self.assertRegex(ev, r'\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ \[ERROR\] ConnectTimeoutError: '
                              r'Connect timeout on endpoint URL: "https://sqs\.us-east-1\.'

@@ -30,7 +30,8 @@ end
 local function timeout_evidence(s, evidence)
   local t = s.timeouts
   if #t == 0 then return end
-  evidence[#evidence + 1] = ("%d connect-timeout / 'Task timed out' lines in the logs, first "
+  -- worded for both log formats: in JSON a timed-out invocation is a platform.report record
+  evidence[#evidence + 1] = ("%d connect timeouts / timed-out invocations in the logs, first "
     .. "at %s, last at %s"):format(#t, t[1].iso, t[#t].iso)
   for i = 1, math.min(s.a.max_examples, #t) do evidence[#evidence + 1] = text.quote(t[i]) end
 end
