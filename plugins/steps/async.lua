@@ -15,7 +15,9 @@
 --      PutRolePolicy that grants the send when the role lacks it.
 -- The step applies when the function has an EventInvokeConfig, an asynchronous service in
 -- its resource policy, or received async events in the window; the other four metrics are
--- read only then. steps/async/findings.lua explains each finding.
+-- read only then, and the execution role only when there is a DLQ or destination to check,
+-- both at once: the role is not a need, so the metrics never wait for its policies (a
+-- three-call chain). steps/async/findings.lua explains each finding.
 local evidence = require("triage.evidence")
 local findings = require("steps.async.findings")
 local policy = require("lib.policy")
@@ -57,13 +59,15 @@ local M = step.define{
   tags = { "default", "async", "metrics" },
   fixes = { "iam PutRolePolicy", "lambda PutFunctionEventInvokeConfig",
             "lambda UpdateFunctionEventInvokeConfig" },
-  reads = { "cloudwatch GetMetricStatistics" },
+  -- the metrics and, when there is a target to check, the role (as the role evidence reads it)
+  reads = { "cloudwatch GetMetricStatistics", "iam GetRole", "iam ListAttachedRolePolicies",
+            "iam ListRolePolicies", "iam GetPolicy", "iam GetPolicyVersion", "iam GetRolePolicy" },
   args = {
     age_share = { default = 0.5, help = "events older than this share of the maximum age are aging" },
     default_max_age_s = { default = 21600, help = "Lambda's MaximumEventAgeInSeconds when unset" },
     default_retries = { default = 2, help = "Lambda's MaximumRetryAttempts when unset" },
   },
-  needs = { "config", "?invoke_config", "?policy", "?" .. RECEIVED, "?role" },
+  needs = { "config", "?invoke_config", "?policy", "?" .. RECEIVED },
   applies = function(_, ev)
     return #checks.sources(ev) > 0, "not invoked asynchronously: no EventInvokeConfig, no "
       .. "asynchronous service (S3, SNS, EventBridge...) in its resource policy and no "
@@ -116,9 +120,12 @@ function checks.window(ctx, ev)
   local names = {}
   for _, name in pairs(METRICS) do names[#names + 1] = name end
   table.sort(names)
-  evidence.prefetch(ev, names)
   local eic, cfg, a = data(ev.invoke_config) or {}, ev.config, ctx.args
   local dest = eic.DestinationConfig or {}
+  if (cfg.DeadLetterConfig or {}).TargetArn or dest.OnFailure or dest.OnSuccess then
+    names[#names + 1] = "?role"
+  end
+  evidence.prefetch(ev, names)
   local w = {
     cfg = cfg, eic = eic, absent_eic = ev.invoke_config.absent ~= nil,
     sources = checks.sources(ev), unread = {},

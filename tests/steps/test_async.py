@@ -1,7 +1,8 @@
 """The async step through the real binary: asynchronous events dropped with nowhere to go,
 events aging towards the maximum age, a destination the execution role may not send to
 (planned as PutRolePolicy), a function whose failures are kept (ok), functions not invoked
-asynchronously (skip), and a denied GetFunctionEventInvokeConfig named while the rest runs.
+asynchronously (skip), a denied GetFunctionEventInvokeConfig named while the rest runs, and
+the role read only when there is a target, at once with the metrics.
 
 World: tests/worlds/async_drop.json (order-events, audit-sink, receipts-fn), oom.json (an
 S3-invoked function without a destination), basic.json (API-invoked only).
@@ -108,6 +109,26 @@ class AsyncStepTest(StepTestCase):
         e = self.only(findings, 'error', 'lambda:GetFunctionEventInvokeConfig')
         self.assertEqual(e['data']['permission'], 'lambda:GetFunctionEventInvokeConfig')
         self.only(findings, 'fail', '37 async events were dropped')
+
+    def test_async_reads_the_role_only_for_a_target_and_never_waits_on_it(self):
+        # order-events has no DLQ and no destination: no role read at all
+        with fake_aws('async_drop') as fake:
+            self.triage(fake, 'order-events')
+            self.assertEqual([r['operation'] for r in fake.requests()
+                              if r.get('service') == 'iam'], [])
+        # audit-sink sends to an SQS destination: the role is read, next to the metrics, not
+        # before them (its policies are a three-call chain, here 300 ms a call)
+        faults = self.write('faults.json', json.dumps(
+            [{'kind': 'delay', 'delay_ms': 300, 'service': 'iam'}]))
+        with fake_aws('async_drop', faults=faults) as fake:
+            self.triage(fake, 'audit-sink')
+            reqs = fake.requests()
+        last_role_read = max(r['time'] for r in reqs if r.get('operation') == 'GetPolicyVersion')
+        metrics = [r for r in reqs if r.get('operation') == 'GetMetricStatistics'
+                   and r['params'].get('MetricName') != 'AsyncEventsReceived']
+        self.assertEqual(len(metrics), 4, [r['params'] for r in metrics])
+        for r in metrics:
+            self.assertLess(r['time'], last_role_read, r['params']['MetricName'])
 
 
 if __name__ == '__main__':
