@@ -9,7 +9,8 @@ AWS, alternately without and with D ms (50) added to every AWS call; the calls c
 the fake's request log, the critical path in rounds of calls is (time with the delay -
 time without) / D, medians over --runs. The worlds cover the demo and each new shape:
 traced (slow_dependency), changed (bad_deploy), asynchronous (async_drop), SQS-fed
-(sqs_visibility) and Kinesis-fed (kinesis_iterator).
+(sqs_visibility), Kinesis-fed (kinesis_iterator), and one function with all of them at
+once (all_shapes).
 
     git worktree add /tmp/before-src 4b9aae2 && cmake -S /tmp/before-src -B /tmp/before-build \\
       && cmake --build /tmp/before-build --target runbook
@@ -37,6 +38,7 @@ WORLDS = [
     ('async_drop', 'async_drop', 'order-events'),
     ('sqs_visibility', 'sqs_visibility', 'orders-consumer'),
     ('kinesis_iterator', 'kinesis_iterator', 'clickstream-fn'),
+    ('all_shapes', 'all_shapes', 'order-sync'),
 ]
 
 

@@ -1,7 +1,8 @@
 -- The deeper diagnosis through `runbook test`, one installed world per shape: where the
 -- time went (X-Ray), what changed (CloudTrail), an asynchronous function dropping events,
 -- an SQS-fed function (visibility timeout, no redrive, an old message, a poison message,
--- a disabled mapping) and a Kinesis-fed one falling behind. The worlds are tests/worlds/*.json,
+-- a disabled mapping), a Kinesis-fed one falling behind, and one function with all of
+-- these shapes at once. The worlds are tests/worlds/*.json,
 -- named as installed (share/runbook/worlds).
 return {
   cases = {
@@ -67,6 +68,27 @@ return {
         findings = {
           { step = "event_sources", severity = "fail",
             title = "^Kinesis stream clicks %(mapping [%x-]+%) falls behind: IteratorAge grew" },
+        },
+      },
+    },
+    {
+      name = "one function of every shape: traced, just deployed, async and SQS-fed",
+      world = "all_shapes", fn = "order-sync",
+      steps = { "timeout", "changes", "async", "event_sources" },
+      expect = {
+        exit = 1,
+        findings = {
+          { step = "timeout", severity = "fail",
+            title = "^3 invocations timed out at the 3 s timeout .*: 94 %% of their time in "
+              .. "POST https://api%.partner%.example/charge" },
+          { step = "changes", severity = "fail",
+            title = "^since deploy of version 7 at %d%d:%d%dZ by deploy/ci: 33 %% errors$" },
+          { step = "async", severity = "fail",
+            title = "^3 async events were dropped: no on%-failure destination and no "
+              .. "dead%-letter queue$" },
+          { step = "event_sources", severity = "warn",
+            title = "^queue orders%-sync: VisibilityTimeout 10 s is below 6 x the function's "
+              .. "3 s timeout %(18 s%)$" },
         },
       },
     },
