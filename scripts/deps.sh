@@ -9,4 +9,4 @@ $SUDO apt-get update -q
 $SUDO apt-get install -y -q --no-install-recommends \
   build-essential cmake pkg-config clang clang-format libclang-rt-14-dev valgrind \
   liblua5.4-dev lua5.4 libcurl4-openssl-dev libssl-dev libcjson-dev libinih-dev \
-  libexpat1-dev libcmocka-dev python3 python3-botocore awscli ca-certificates lua-check
+  libexpat1-dev libcmocka-dev python3 python3-botocore python3-jsonschema awscli ca-certificates lua-check

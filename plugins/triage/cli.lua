@@ -1,7 +1,7 @@
 --- triage.cli: the triage runbook's command line, parsed into plain options.
 --
 --   runbook triage.lua FUNCTION [--since 1h|30m|2d|ISO] [--until ISO|now]
---     [--format text|json|markdown] [--fail-on ok|info|warn|fail|error]
+--     [--format text|json|markdown|junit|sarif] [--output FILE] [--fail-on ok|info|warn|fail|error]
 --     [--steps EXPR] [--skip c] [--tag t] [--arg step.key=value] [--step-timeout SECONDS]
 --     [--no-color]
 --
@@ -13,7 +13,8 @@ local time = require("lib.time")
 local M = {}
 
 M.usage = "usage: runbook triage.lua FUNCTION [--since 1h|30m|2d|ISO] [--until ISO|now]"
-  .. " [--format text|json|markdown] [--fail-on ok|info|warn|fail|error] [--steps EXPR]"
+  .. " [--format text|json|markdown|junit|sarif] [--output FILE]"
+  .. " [--fail-on ok|info|warn|fail|error] [--steps EXPR]"
   .. " [--skip c] [--tag t] [--arg step.key=value] [--step-timeout SECONDS] [--no-color]"
   .. " [--fix[=STEP,...]]"
 
@@ -27,7 +28,10 @@ Diagnoses one Lambda function: every step of the runbook runs at once, read-only
                       (an ARN's region is used unless --region says otherwise)
   --since 1h          start of the window: 30m, 1h, 2d, or an ISO time (default 1h)
   --until now         end of the window: now or an ISO time
-  --format text       text (default), json (docs/report-schema.md) or markdown
+  --format text       text (default), json (docs/report-schema.md), markdown, or for CI
+                      junit (JUnit XML) or sarif (SARIF 2.1.0)
+  --output FILE       write the report to FILE (atomically: all or nothing) instead of
+                      stdout
   --fail-on fail      exit 1 when a finding is at or above: ok, info, warn, fail, error
   --steps EXPR        run the steps the expression selects, over ids and tags with
                       globs: a,b  "default and not vpc"  "team-*"  "(logs or metrics)
@@ -53,7 +57,7 @@ exit codes: 0 nothing at or above --fail-on, 1 findings, 2 usage or unknown func
 3 credentials or runtime error, 4 fixes offered but none applied (no terminal and no
 --yes, or --dry-run), 5 a fix failed]]
 
-M.formats = { text = true, json = true, markdown = true }
+M.formats = { text = true, json = true, markdown = true, junit = true, sarif = true }
 M.ranks = finding.RANK
 
 --- ISO 8601 and durations (lib.time), kept here for scripts that used them from triage.cli.
@@ -128,6 +132,7 @@ local OPTIONS = {
   ["--since"] = "since", ["--until"] = "until", ["--format"] = "format",
   ["--fail-on"] = "fail_on", ["--steps"] = "steps", ["--skip"] = "skip",
   ["--tag"] = "tags", ["--step-timeout"] = "step_timeout", ["--arg"] = "args",
+  ["--output"] = "output",
 }
 local LISTS = { steps = true, skip = true, tags = true, args = true }
 -- list options whose values are kept whole (an expression, "step.key=value")
@@ -147,7 +152,10 @@ end
 local function check(opts)
   if not opts.target then return nil, "no function given: " .. M.usage end
   if not M.formats[opts.format] then
-    return nil, ("invalid --format '%s': text, json or markdown"):format(opts.format)
+    return nil, ("invalid --format '%s': text, json, markdown, junit or sarif"):format(opts.format)
+  end
+  if opts.output == "" then
+    return nil, "empty --output: give the file to write the report to"
   end
   if M.ranks[opts.fail_on] == nil or opts.fail_on == "skip" then
     return nil, ("invalid --fail-on '%s': ok, info, warn, fail or error"):format(opts.fail_on)

@@ -535,12 +535,14 @@ function M.main(entries, ...)
     if opts.format == "text" then
       io.stdout:write(fixes.render_summary(summary))
     else
-      io.stdout:write(report.render(doc, opts))
+      local written, unwritten = report.emit(report.render(doc, opts), opts)
+      if not written then return fail(EXIT_RUNTIME, "%s", unwritten) end
       if opts.format == "markdown" then io.stdout:write(fixes.render_summary(summary, "markdown")) end
     end
     signal = runbook.interrupted()
   else
-    io.stdout:write(report.render(doc, opts))
+    local written, unwritten = report.emit(report.render(doc, opts), opts)
+    if not written then return fail(EXIT_RUNTIME, "%s", unwritten) end
   end
   if signal then return 128 + signal end -- 130 Ctrl-C, 143 SIGTERM (exit.INTERRUPTED)
   local max_rank = 0

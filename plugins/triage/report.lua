@@ -7,6 +7,8 @@
 local core = require("runbook.core")
 local finding = require("triage.finding")
 local json = require("runbook.json")
+local junit = require("triage.junit")
+local sarif = require("triage.sarif")
 local term = require("runbook.report")
 local text = require("lib.text")
 local time = require("lib.time")
@@ -385,8 +387,20 @@ function M.render(doc, opts)
     return assert(json.encode(doc, { pretty = true })) .. "\n"
   elseif opts.format == "markdown" then
     return M.markdown(doc)
+  elseif opts.format == "junit" then
+    return junit.render({ doc }, opts.fail_on or "fail")
+  elseif opts.format == "sarif" then
+    return sarif.render({ doc })
   end
-  return M.text(doc, M.use_color(opts))
+  return M.text(doc, opts.output == nil and M.use_color(opts))
+end
+
+--- Writes the rendered report where it goes: opts.output (atomically) or stdout.
+--- -> true | nil, "cannot write FILE: reason"
+function M.emit(rendered, opts)
+  if opts.output then return term.write_file(opts.output, rendered) end
+  io.stdout:write(rendered)
+  return true
 end
 
 return M
