@@ -250,7 +250,7 @@ static int by_name(const void *a, const void *b) {
 static int hash_tree(const char *root, char out[RB_TRUST_HASH_HEX + 1], rb_error *err) {
   names files = {NULL, 0, 0};
   int rc = collect(root, "", 0, &files, err);
-  if (rc == 0)
+  if (rc == 0 && files.n > 0) /* qsort(NULL, 0) is undefined: a tree with no files */
     qsort(files.v, files.n, sizeof *files.v, by_name);
   EVP_MD_CTX *ctx = EVP_MD_CTX_new();
   if (rc == 0 && (!ctx || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1))
