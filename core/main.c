@@ -439,13 +439,19 @@ static int run(lua_State *L, const options *o, const char *path) {
 }
 
 /* The script's arguments that name existing files or directories: plugins may read
- * them (sandbox.h). NULL-terminated; NULL when memory runs out. */
+ * them (sandbox.h). Also the current directory's .runbook/suppressions.json, the
+ * project's triage suppressions (docs/suppressions.md): data the user keeps beside the
+ * code, read by default. NULL-terminated; NULL when memory runs out. */
 static const char **named_paths(const options *o) {
-  const char **paths = calloc((size_t)o->nargs + 1, sizeof *paths);
+  static const char suppressions[] = ".runbook/suppressions.json";
+  const char **paths = calloc((size_t)o->nargs + 2, sizeof *paths);
   struct stat st;
-  for (int i = 0, n = 0; paths && i < o->nargs; i++)
+  int n = 0;
+  for (int i = 0; paths && i < o->nargs; i++)
     if (stat(o->args[i], &st) == 0)
       paths[n++] = o->args[i];
+  if (paths && stat(suppressions, &st) == 0 && S_ISREG(st.st_mode))
+    paths[n] = suppressions;
   return paths;
 }
 

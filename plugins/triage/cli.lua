@@ -3,7 +3,7 @@
 --   runbook triage.lua FUNCTION [--since 1h|30m|2d|ISO] [--until ISO|now]
 --     [--format text|json|markdown|junit|sarif] [--output FILE] [--fail-on ok|info|warn|fail|error]
 --     [--steps EXPR] [--skip c] [--tag t] [--arg step.key=value] [--step-timeout SECONDS]
---     [--no-color]
+--     [--no-color] [--suppressions FILE]
 --
 -- Pure functions: no AWS, no I/O. A usage problem comes back as nil, "one line naming it";
 -- the engine prints it and exits 2. Times are epoch seconds (UTC); `now` is passed in.
@@ -16,7 +16,7 @@ M.usage = "usage: runbook triage.lua FUNCTION [--since 1h|30m|2d|ISO] [--until I
   .. " [--format text|json|markdown|junit|sarif] [--output FILE]"
   .. " [--fail-on ok|info|warn|fail|error] [--steps EXPR]"
   .. " [--skip c] [--tag t] [--arg step.key=value] [--step-timeout SECONDS] [--no-color]"
-  .. " [--fix[=STEP,...]]"
+  .. " [--fix[=STEP,...]] [--suppressions FILE]"
 
 -- The full help for --help: the one-line usage, then what each option does.
 M.help = M.usage .. [[
@@ -42,6 +42,8 @@ Diagnoses one Lambda function: every step of the runbook runs at once, read-only
                       JSON for a table): --arg timeout.margin=0.7
   --step-timeout 20   seconds before a step is stopped and reported as ERROR
   --no-color          no colour even on a terminal (also NO_COLOR, TERM=dumb)
+  --suppressions F    accepted findings, marked suppressed and left out of the exit
+                      code (default .runbook/suppressions.json; docs/suppressions.md)
   --fix               after the report, offer each finding's fix: re-read, show the
                       change and the aws commands, ask Apply? [y/N/a/q] on the terminal,
                       apply, verify, journal (runbook journal, runbook undo)
@@ -133,6 +135,7 @@ local OPTIONS = {
   ["--fail-on"] = "fail_on", ["--steps"] = "steps", ["--skip"] = "skip",
   ["--tag"] = "tags", ["--step-timeout"] = "step_timeout", ["--arg"] = "args",
   ["--output"] = "output",
+  ["--suppressions"] = "suppressions",
 }
 local LISTS = { steps = true, skip = true, tags = true, args = true }
 -- list options whose values are kept whole (an expression, "step.key=value")
@@ -170,7 +173,7 @@ end
 
 --- Parses the script's arguments. -> opts | nil, message
 --- opts = {target, since, until, format, fail_on, steps = {EXPR...}, skip = {}, tags = {},
----         args = {"step.key=value"...}, step_timeout, no_color} or {help = true}
+---         args = {"step.key=value"...}, step_timeout, no_color, suppressions} or {help = true}
 function M.parse(argv)
   local opts = { format = "text", fail_on = "fail", step_timeout = "20", steps = {},
                  skip = {}, tags = {}, args = {} }

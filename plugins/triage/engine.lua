@@ -26,6 +26,7 @@ local report = require("triage.report")
 local runbook = require("runbook")
 local selection = require("triage.select")
 local step_api = require("triage.step")
+local suppress = require("triage.suppress")
 
 local M = {}
 
@@ -479,6 +480,13 @@ local function preflight(run)
   return nil -- access denied, throttled, 5xx: the steps report it where it matters
 end
 
+-- The steps' findings as triage.suppress takes them: {id, findings} each.
+local function suppress_steps(items)
+  local out = {}
+  for i, item in ipairs(items) do out[i] = { id = item.id, findings = item.record.findings } end
+  return out
+end
+
 --- Runs the triage. entries: the runbook's ordered steps; ...: the script's arguments.
 --- Returns the exit code.
 function M.main(entries, ...)
@@ -512,11 +520,23 @@ function M.main(entries, ...)
     if not ready then return fail(EXIT_RUNTIME, "%s", journal_problem) end
   end
 
+  local suppressions, supp_source = suppress.read(opts.suppressions)
+  if not suppressions then return fail(EXIT_USAGE, "%s", supp_source) end
+  local expired
+  suppressions, expired = suppress.split(suppressions, os.date("!%Y-%m-%d", math.floor(now)))
+  for _, e in ipairs(expired) do
+    io.stderr:write(("runbook: warning: %s: %s expired on %s and no longer suppresses\n")
+      :format(supp_source, suppress.name(e), e.expires))
+  end
+
   local run = context.new_run(fn, region, window, now)
   local code = preflight(run)
   if code then return code end
   local t0 = runbook.clock()
   run_all(items, run, opts.step_timeout)
+  suppress.apply(suppressions, { name = run.function_name, region = run.region,
+    account = run.account or (run.arn and run.arn:match(":(%d+):function:")) },
+    suppress_steps(items))
   local duration = runbook.clock() - t0
   local doc = report.build(run, items, { duration = duration })
   local signal = runbook.interrupted()
@@ -548,7 +568,9 @@ function M.main(entries, ...)
   local max_rank = 0
   for _, item in ipairs(items) do
     for _, f in ipairs(item.record.findings) do
-      if not fixes.settled(f) then max_rank = math.max(max_rank, finding.RANK[f.severity]) end
+      if not fixes.settled(f) and not f.suppressed then -- docs/suppressions.md
+        max_rank = math.max(max_rank, finding.RANK[f.severity])
+      end
     end
   end
   return exit.combine(max_rank >= finding.RANK[opts.fail_on] and EXIT_FINDINGS or EXIT_OK, fix_code)

@@ -31,7 +31,8 @@ local function array(t) return json.array(t or {}) end
 local function step_status(findings)
   local status, all_skip = "ok", true
   for _, f in ipairs(findings) do
-    if RANK[f.severity] > RANK[status] then status = f.severity end
+    -- a suppressed finding (docs/suppressions.md) keeps its severity but not the step's
+    if RANK[f.severity] > RANK[status] and not f.suppressed then status = f.severity end
     if f.severity ~= "skip" then all_skip = false end
   end
   if status == "ok" and all_skip then return "skip" end
@@ -53,7 +54,8 @@ local function finding_doc(f)
   local ok, problem = json.encode(data)
   if not ok then data = { unencodable = problem.message } end
   return { severity = f.severity, title = f.title, evidence = array(f.evidence),
-           why = null(f.why), fix = fix, confidence = null(f.confidence), data = data }
+           why = null(f.why), fix = fix, confidence = null(f.confidence), data = data,
+           suppressed = f.suppressed } -- absent unless a suppression matched
 end
 
 -- What the verdict names: the steps with a fail finding, else those with a warn, else
@@ -63,7 +65,7 @@ local function summary(steps)
     local names = {}
     for _, s in ipairs(steps) do
       for _, f in ipairs(s.findings) do
-        if f.severity == level then
+        if f.severity == level and not f.suppressed then
           -- "Timeouts" -> "timeouts", but "AccessDenied" and "VPC" keep their capitals
           names[#names + 1] = s.title:gsub("^%u%l", string.lower)
           break
@@ -83,7 +85,8 @@ local function headline(steps)
   local leads = {}
   for _, s in ipairs(steps) do
     for _, f in ipairs(s.findings) do
-      if f.severity == "fail" and type(f.data) == "table" and type(f.data.headline) == "string" then
+      if f.severity == "fail" and not f.suppressed and type(f.data) == "table"
+        and type(f.data.headline) == "string" then
         leads[#leads + 1] = f.data.headline
       end
     end
@@ -93,7 +96,7 @@ local function headline(steps)
   local broken = {}
   for _, s in ipairs(steps) do
     for _, f in ipairs(s.findings) do
-      if f.severity == "error" then
+      if f.severity == "error" and not f.suppressed then
         broken[#broken + 1] = s.title
         break
       end
@@ -112,9 +115,13 @@ end
 function M.build(run, items, meta)
   local steps, counts, status = {}, {}, "ok"
   for _, level in ipairs(ORDER) do counts[level] = 0 end
+  local suppressed = 0 -- findings, not steps: those a suppression matched
   for i, item in ipairs(items) do
     local findings = {}
-    for j, f in ipairs(item.record.findings) do findings[j] = finding_doc(f) end
+    for j, f in ipairs(item.record.findings) do
+      findings[j] = finding_doc(f)
+      if f.suppressed then suppressed = suppressed + 1 end
+    end
     local s = step_status(item.record.findings)
     counts[s] = counts[s] + 1
     if RANK[s] > RANK[status] then status = s end
@@ -125,6 +132,7 @@ function M.build(run, items, meta)
       findings = array(findings),
     }
   end
+  if suppressed > 0 then counts.suppressed = suppressed end -- absent: the report as before
   local stats = core.stats()
   return {
     schema_version = 1, tool = "runbook", version = term.version,
@@ -164,6 +172,8 @@ local function counts_text(doc)
     local n = doc.verdict.counts[level]
     if n > 0 then parts[#parts + 1] = ("%d %s"):format(n, LABEL[level]) end
   end
+  local suppressed = doc.verdict.counts.suppressed or 0
+  if suppressed > 0 then parts[#parts + 1] = ("%d suppressed"):format(suppressed) end
   return table.concat(parts, ", ")
 end
 
@@ -249,6 +259,12 @@ local function pad(s, n)
   return s .. (" "):rep(math.max(0, n - len))
 end
 
+-- "suppressed: batch job, throttled on purpose (until 2027-01-31)"
+local function suppressed_line(f)
+  return ("suppressed: %s (until %s)"):format(clean(tostring(f.suppressed.reason)),
+    clean(tostring(f.suppressed.expires)))
+end
+
 local function text_details(doc, out, paint)
   local first = true
   each_detail(doc, function(step, f)
@@ -270,6 +286,7 @@ local function text_details(doc, out, paint)
       end
     end
     if not is_null(f.confidence) then out[#out + 1] = "  confidence: " .. f.confidence end
+    if f.suppressed then out[#out + 1] = "  " .. suppressed_line(f) end
   end)
 end
 
@@ -284,6 +301,7 @@ function M.text(doc, color)
   for _, step in ipairs(doc.steps) do
     local f = top(step)
     local more = #step.findings > 1 and (" (+%d more)"):format(#step.findings - 1) or ""
+    if f.suppressed then more = " [suppressed]" .. more end
     out[#out + 1] = ("%s  %s  %s%s"):format(paint(step.status, pad(LABEL[step.status], 5)),
       pad(clean(step.title), width), clean(f.title), more)
   end
@@ -339,6 +357,10 @@ local function md_details(doc, out)
       out[#out + 1] = "**Confidence:** " .. f.confidence
       out[#out + 1] = ""
     end
+    if f.suppressed then
+      out[#out + 1] = "*" .. cell(suppressed_line(f)) .. "*"
+      out[#out + 1] = ""
+    end
   end)
 end
 
@@ -354,8 +376,9 @@ function M.markdown(doc)
   out[#out + 1] = "| Step | Status | Finding |"
   out[#out + 1] = "|---|---|---|"
   for _, step in ipairs(doc.steps) do
-    out[#out + 1] = ("| %s | %s | %s |"):format(cell(step.title), LABEL[step.status],
-      cell(top(step).title))
+    local f = top(step)
+    out[#out + 1] = ("| %s | %s | %s%s |"):format(cell(step.title), LABEL[step.status],
+      cell(f.title), f.suppressed and " [suppressed]" or "")
   end
   out[#out + 1] = ""
   local sparks = spark_lines(doc)
