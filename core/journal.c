@@ -9,6 +9,7 @@
 #include "journal.h"
 
 #include "buf.h"
+#include "file_io.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -64,19 +65,6 @@ static int check_file(const char *path, const struct stat *st, rb_error *err) {
   return 0;
 }
 
-static int write_all(int fd, const char *s, size_t n) {
-  while (n) {
-    ssize_t w = write(fd, s, n);
-    if (w < 0 && errno == EINTR)
-      continue;
-    if (w <= 0)
-      return -1;
-    s += w;
-    n -= (size_t)w;
-  }
-  return 0;
-}
-
 /* Opens the journal for appending (creating it 0600), after checking what it is:
  * the descriptor, or -1 with err. */
 static int journal_open(const char *path, int make_dirs, rb_error *err) {
@@ -122,7 +110,7 @@ int rb_journal_append(const char *path, const char *line, int make_dirs,
     return -1;
   rb_buf b = RB_BUF_INIT;
   int rc = rb_buf_printf(&b, "%s\n", line);
-  if (rc == 0 && write_all(fd, b.data, b.len) != 0)
+  if (rc == 0 && rb_write_all(fd, b.data, b.len) != 0)
     rc = rb_error_set(err, "JournalError", "journal: cannot write to %s: %s", path,
                       strerror(errno));
   else if (rc != 0)

@@ -9,22 +9,22 @@
  *
  * write_file is how `--output FILE` reaches the disk: plugins get no file writes in the
  * sandbox (sandbox.c), so the core offers exactly one, atomic, operation instead of a
- * general file API. The text goes to a temporary file made with mkstemp in the target's
- * own directory (so the rename cannot cross file systems), is flushed with fsync, then
- * renamed over PATH: a reader sees the old file or the whole new one, never a part, and
- * on any failure the temporary file is removed and PATH is left as it was.
- * Uses report.c for the decisions and glyphs. Raises only for misuse (luaL_check*); the
- * value buffers live in Lua userdata, so a memory error leaks nothing. */
+ * general file API: rb_replace_file (file_io.c) writes a temporary file beside PATH,
+ * fsyncs it and renames it over PATH, so a reader sees the old file or the whole new one,
+ * never a part, and on any failure PATH is left as it was.
+ * Uses report.c for the decisions and glyphs, file_io.c for the write. Raises only for
+ * misuse (luaL_check*); the value buffers live in Lua userdata, so a memory error leaks
+ * nothing. */
 #include "l_report.h"
+
+#include "file_io.h"
 
 #include "report.h"
 
-#include <errno.h>
 #include <lauxlib.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 static int report_isatty(lua_State *L) {
@@ -80,43 +80,12 @@ static int report_sparkline(lua_State *L) {
   return 3;
 }
 
-/* Writes all of data to fd: 0, or -1 with errno set. */
-static int write_all(int fd, const char *data, size_t len) {
-  while (len > 0) {
-    ssize_t n = write(fd, data, len);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n <= 0)
-      return -1;
-    data += n;
-    len -= (size_t)n;
-  }
-  return 0;
-}
-
 static int report_write_file(lua_State *L) {
   size_t plen, len;
   const char *path = luaL_checklstring(L, 1, &plen);
   const char *data = luaL_checklstring(L, 2, &len);
   luaL_argcheck(L, plen > 0 && strlen(path) == plen, 1, "a file path");
-  /* "<path>.tmp-XXXXXX" in a Lua-owned buffer: nothing to free on a Lua error */
-  char *tmp = lua_newuserdatauv(L, plen + sizeof ".tmp-XXXXXX", 0);
-  memcpy(tmp, path, plen);
-  memcpy(tmp + plen, ".tmp-XXXXXX", sizeof ".tmp-XXXXXX");
-  int fd = mkstemp(tmp);
-  int err = 0;
-  if (fd < 0) {
-    err = errno;
-  } else {
-    if (fchmod(fd, 0644) != 0 || write_all(fd, data, len) != 0 || fsync(fd) != 0)
-      err = errno ? errno : EIO;
-    if (close(fd) != 0 && !err)
-      err = errno;
-    if (!err && rename(tmp, path) != 0)
-      err = errno;
-    if (err)
-      unlink(tmp);
-  }
+  int err = rb_replace_file(path, data, len, 0644);
   if (err) {
     lua_pushnil(L);
     lua_pushfstring(L, "cannot write %s: %s", path, strerror(err));

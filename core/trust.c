@@ -8,6 +8,8 @@
  * and the same hash. It never follows a symbolic link to a directory while hashing. */
 #include "trust.h"
 
+#include "file_io.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -340,39 +342,14 @@ int rb_trust_save(const char *file, const rb_trust_store *s, rb_error *err) {
   if (make_parents(file) != 0)
     return rb_error_set(err, "TrustStore", "cannot create the directory of '%s': %s",
                         file, strerror(errno));
-  rb_buf text = RB_BUF_INIT, tmp = RB_BUF_INIT;
-  if (rb_trust_format(s, &text) != 0 || rb_buf_printf(&tmp, "%s.XXXXXX", file) != 0) {
+  rb_buf text = RB_BUF_INIT;
+  if (rb_trust_format(s, &text) != 0) {
     rb_buf_free(&text);
-    rb_buf_free(&tmp);
     return rb_error_set(err, "TrustStore", "out of memory");
   }
-  int rc = 0;
-  int fd = mkstemp(tmp.data); /* mode 0600 */
-  if (fd < 0) {
-    rc = rb_error_set(err, "TrustStore", "cannot write '%s': %s", file, strerror(errno));
-    goto done;
-  }
-  size_t off = 0;
-  while (off < text.len) {
-    ssize_t w = write(fd, text.data + off, text.len - off);
-    if (w < 0 && errno == EINTR)
-      continue;
-    if (w <= 0)
-      break;
-    off += (size_t)w;
-  }
-  if (off != text.len || fchmod(fd, 0600) != 0 || fsync(fd) != 0) {
-    rc = rb_error_set(err, "TrustStore", "cannot write '%s': %s", file, strerror(errno));
-    close(fd);
-    unlink(tmp.data);
-    goto done;
-  }
-  if (close(fd) != 0 || rename(tmp.data, file) != 0) {
-    rc = rb_error_set(err, "TrustStore", "cannot write '%s': %s", file, strerror(errno));
-    unlink(tmp.data);
-  }
-done:
+  int e = rb_replace_file(file, text.data, text.len, 0600);
   rb_buf_free(&text);
-  rb_buf_free(&tmp);
-  return rc;
+  if (e)
+    return rb_error_set(err, "TrustStore", "cannot write '%s': %s", file, strerror(e));
+  return 0;
 }
