@@ -153,21 +153,31 @@ static void push_journal_option(lua_State *L) {
   lua_remove(L, -2);
 }
 
+/* Pushes the run's journal path: --journal FILE, else the default. *make_dirs says
+ * whether missing directories may be created (only the default's). 0, or -1 with err. */
+static int push_run_journal(lua_State *L, int *make_dirs, rb_error *err) {
+  push_journal_option(L);
+  *make_dirs = 0;
+  if (!lua_isnil(L, -1))
+    return 0;
+  lua_pop(L, 1);
+  char *def = rb_journal_default_path(NULL, err);
+  if (!def)
+    return -1;
+  lua_pushstring(L, def);
+  free(def);
+  *make_dirs = 1;
+  return 0;
+}
+
 static int fix_journal_append(lua_State *L) {
   luaL_checktype(L, 2, LUA_TTABLE);
   int make_dirs = 0;
   rb_error err;
   rb_error_clear(&err);
   if (lua_isnoneornil(L, 1)) {
-    push_journal_option(L);
-    if (lua_isnil(L, -1)) {
-      char *def = rb_journal_default_path(NULL, &err);
-      if (!def)
-        return rb_lua_fail(L, &err);
-      lua_pushstring(L, def);
-      free(def);
-      make_dirs = 1;
-    }
+    if (push_run_journal(L, &make_dirs, &err) != 0)
+      return rb_lua_fail(L, &err);
     lua_replace(L, 1);
   }
   const char *path = luaL_checkstring(L, 1);
@@ -195,18 +205,10 @@ static int fix_journal_append(lua_State *L) {
 static int fix_journal_check(lua_State *L) {
   rb_error err;
   rb_error_clear(&err);
-  int make_dirs = 0;
-  push_journal_option(L);
-  char *def = NULL;
-  if (lua_isnil(L, -1)) {
-    if (!(def = rb_journal_default_path(NULL, &err)))
-      return rb_lua_fail(L, &err);
-    make_dirs = 1;
-  }
-  const char *path = def ? def : lua_tostring(L, -1);
-  int rc = rb_journal_check(path, make_dirs, &err);
-  free(def);
-  if (rc != 0) {
+  int make_dirs;
+  if (push_run_journal(L, &make_dirs, &err) != 0)
+    return rb_lua_fail(L, &err);
+  if (rb_journal_check(lua_tostring(L, -1), make_dirs, &err) != 0) {
     snprintf(err.kind, sizeof err.kind, "setup");
     return rb_lua_fail(L, &err);
   }
@@ -296,16 +298,11 @@ static int fix_ask(lua_State *L) {
 }
 
 static int fix_journal_path(lua_State *L) {
-  push_journal_option(L);
-  if (!lua_isnil(L, -1))
-    return 1;
   rb_error err;
   rb_error_clear(&err);
-  char *def = rb_journal_default_path(NULL, &err);
-  if (!def)
+  int make_dirs;
+  if (push_run_journal(L, &make_dirs, &err) != 0)
     return rb_lua_fail(L, &err);
-  lua_pushstring(L, def);
-  free(def);
   return 1;
 }
 
