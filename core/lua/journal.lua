@@ -20,14 +20,15 @@ function M.path()
   return fix_scope.journal_path()
 end
 
---- Every line of the journal, decoded, oldest first: lines, problems. A missing journal
---- is empty; a line that does not parse is skipped and counted in problems (one line
---- each, naming the line number), so one torn line never hides the rest.
+--- Every line of the journal, decoded, oldest first: lines, problems, path, exists. A
+--- missing journal is empty (exists false); a line that does not parse is skipped and
+--- counted in problems (one line each, naming the line number), so one torn line never
+--- hides the rest.
 function M.lines()
   local path, err = M.path()
   if not path then return nil, { err.message } end
   local f = io.open(path, "r")
-  if not f then return {}, {}, path end
+  if not f then return {}, {}, path, false end
   local out, problems, n = {}, {}, 0
   for line in f:lines() do
     n = n + 1
@@ -39,7 +40,7 @@ function M.lines()
     end
   end
   f:close()
-  return out, problems, path
+  return out, problems, path, true
 end
 
 -- The outcome a later line gives wins; "sending" alone means the run never wrote back
@@ -48,9 +49,10 @@ local FINAL = { applied = true, failed = true, not_sent = true, unknown = true, 
 
 --- One record per write, oldest first: { entry, run, time, step, steps, outcome, service,
 --- operation, params, before, after, read, undo, request_id, error, function, finding,
---- identity, account, region, plan_hash, undoes, undone_by }. -> records, problems, path
+--- identity, account, region, plan_hash, undoes, undone_by }.
+--- -> records, problems, path, exists (false: there is no journal yet)
 function M.entries()
-  local lines, problems, path = M.lines()
+  local lines, problems, path, exists = M.lines()
   if not lines then return nil, problems end
   local by_id, order = {}, {}
   for _, e in ipairs(lines) do
@@ -81,7 +83,7 @@ function M.entries()
       if first and first.undone_by == target.entry then first.undone_by = nil end
     end
   end
-  return order, problems, path
+  return order, problems, path, exists
 end
 
 --- The record of entry `id` (or nil).

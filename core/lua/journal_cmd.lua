@@ -165,17 +165,13 @@ local function main(...)
     io.stderr:write("runbook journal: ", err, "\n", usage, "\n")
     return 2
   end
-  local path, perr = journal.path()
-  if not path then return fail("%s", type(perr) == "table" and perr.message or tostring(perr)) end
-  local fh = io.open(path, "r")
-  if not fh then
+  local records, problems, path, exists = journal.entries()
+  if not records then return fail("%s", table.concat(problems or {}, "; ")) end
+  if not exists then
     if o.format == "json" then io.stdout:write("[]\n") end
     io.stderr:write(("runbook journal: no journal at %s: nothing has been changed yet\n"):format(path))
     return 0
   end
-  fh:close()
-  local records, problems = journal.entries()
-  if not records then return fail("%s", table.concat(problems or {}, "; ")) end
   for _, p in ipairs(problems or {}) do io.stderr:write("runbook journal: warning: ", p, "\n") end
   local known_run = false
   local picked = {}

@@ -246,16 +246,6 @@ local function same_place(targets, identity)
   return true
 end
 
--- The undo's run id (runbook.remedy: time to the second and a random suffix) must differ
--- from every run before it, also one made in the same second by a process whose random
--- generator got the same default seed (time and an address, fixed under a sanitizer).
-local function seed_run_id()
-  local f = io.open("/dev/urandom", "rb")
-  local bytes = f and f:read(8)
-  if f then f:close() end
-  if bytes and #bytes == 8 then math.randomseed(string.unpack("<i8", bytes)) end
-end
-
 local STATUS_EXIT = {
   verified = EXIT.OK, applied = EXIT.OK, not_cleared = EXIT.REFUSED, stale = EXIT.REFUSED,
   offered = EXIT.PENDING, declined = EXIT.PENDING, manual = EXIT.PENDING, failed = EXIT.FAILED,
@@ -271,13 +261,12 @@ local function main(...)
     io.stderr:write("runbook undo: ", err, "\n", usage, "\n")
     return EXIT.USAGE
   end
-  local path, perr = journal.path()
-  if not path then
-    say("%s", type(perr) == "table" and perr.message or tostring(perr))
+  local records, problems, path, exists = journal.entries()
+  if not records then
+    say("%s", table.concat(problems or {}, "; "))
     return EXIT.USAGE
   end
-  local fh = io.open(path, "r")
-  if not fh then
+  if not exists then
     if o.last then
       io.stdout:write(("nothing to undo: no journal at %s\n"):format(path))
       return EXIT.OK
@@ -285,16 +274,9 @@ local function main(...)
     say("no journal at %s: nothing has been changed yet", path)
     return EXIT.USAGE
   end
-  fh:close()
-  local records, problems = journal.entries()
-  if not records then
-    say("%s", table.concat(problems or {}, "; "))
-    return EXIT.USAGE
-  end
   for _, p in ipairs(problems or {}) do say("warning: %s", p) end
   local targets, what = select_targets(o, records, path)
   if not targets then return what end
-  seed_run_id()
   local identity, ierr = remedy.identity()
   if not identity then
     say("cannot tell who would make the change: %s: %s", tostring(ierr.code), tostring(ierr.message))
