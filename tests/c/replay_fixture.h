@@ -43,4 +43,32 @@ static rb_client *replay_client(const char *path, int dry_run) {
   return c;
 }
 
+/* A test's state: the recording's file and the client replaying it (`done` for the test's
+ * own completion callback). */
+typedef struct replay_fixture {
+  char path[64];
+  rb_client *c;
+  int done;
+} replay_fixture;
+
+/* Writes `recording` to a file named from `template` ("/tmp/rb-x-XXXXXX") and makes a
+ * client replaying it: a cmocka setup's state. */
+static replay_fixture *replay_fixture_new(const char *template, const char *recording) {
+  replay_fixture *f = calloc(1, sizeof *f);
+  assert_non_null(f);
+  snprintf(f->path, sizeof f->path, "%s", template);
+  replay_write(f->path, recording);
+  f->c = replay_client(f->path, 0);
+  return f;
+}
+
+/* The cmocka teardown for replay_fixture_new. */
+static int replay_fixture_teardown(void **state) {
+  replay_fixture *f = *state;
+  rb_client_free(f->c);
+  unlink(f->path);
+  free(f);
+  return 0;
+}
+
 #endif

@@ -65,26 +65,15 @@ static void on_done(void *ud, cJSON *res, const rb_error *err) {
   cJSON_Delete(res);
 }
 
-typedef struct fixture {
-  char path[64];
-  rb_client *c;
-} fixture;
+typedef replay_fixture fixture;
 
 static int setup(void **state) {
-  fixture *f = calloc(1, sizeof *f);
-  snprintf(f->path, sizeof f->path, "/tmp/rb-targets-XXXXXX");
-  replay_write(f->path, recording);
-  f->c = replay_client(f->path, 0);
-  *state = f;
+  *state = replay_fixture_new("/tmp/rb-targets-XXXXXX", recording);
   return 0;
 }
 
 static int teardown(void **state) {
-  fixture *f = *state;
-  rb_client_free(f->c);
-  unlink(f->path);
-  free(f);
-  return 0;
+  return replay_fixture_teardown(state);
 }
 
 static void call(rb_client *c, const rb_client_target *to, const char *op, result *r) {

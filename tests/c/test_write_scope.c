@@ -42,27 +42,15 @@ static void on_done(void *ud, cJSON *res, const rb_error *err) {
   cJSON_Delete(res);
 }
 
-typedef struct fixture {
-  char path[64];
-  rb_client *c;
-  int done;
-} fixture;
+typedef replay_fixture fixture;
 
 static int setup(void **state) {
-  fixture *f = calloc(1, sizeof *f);
-  snprintf(f->path, sizeof f->path, "/tmp/rb-scope-XXXXXX");
-  replay_write(f->path, recording);
-  f->c = replay_client(f->path, 0);
-  *state = f;
+  *state = replay_fixture_new("/tmp/rb-scope-XXXXXX", recording);
   return 0;
 }
 
 static int teardown(void **state) {
-  fixture *f = *state;
-  rb_client_free(f->c);
-  unlink(f->path);
-  free(f);
-  return 0;
+  return replay_fixture_teardown(state);
 }
 
 /* Calls op with the JSON `params`; returns 0 when queued, else -1 with err. */
