@@ -126,4 +126,11 @@ function M.utf8_clean(s)
   return table.concat(out)
 end
 
+--- A glob (* any run of characters, ? one character) -> an anchored Lua pattern:
+--- "team-*" -> "^team%-.*$".
+function M.glob_pattern(glob)
+  local escaped = glob:gsub("[%^%$%(%)%%%.%[%]%+%-]", "%%%0"):gsub("%*", ".*"):gsub("%?", ".")
+  return "^" .. escaped .. "$"
+end
+
 return M

@@ -37,7 +37,7 @@ local M = step.define{
   title = "Event source mappings",
   description = "Queues and streams that invoke the function: mappings disabled or failing, "
     .. "iterator age, SQS visibility timeout and redrive policy, poison messages",
-  tags = { "default", "event_sources", "metrics", "logs" },
+  tags = { "default", "event_sources", "metrics", "logs", "config" },
   fixes = { "sqs SetQueueAttributes", "lambda UpdateEventSourceMapping" },
   reads = { "sqs GetQueueAttributes", "cloudwatch GetMetricStatistics" },
   args = {

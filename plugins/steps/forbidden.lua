@@ -36,7 +36,7 @@ local M = step.define{
   title = "Invoke permissions (403)",
   description = "The function's resource policy against every API Gateway API and function "
     .. "URL that invokes it",
-  tags = { "default", "permissions", "api", "403" },
+  tags = { "default", "permissions", "api", "403", "config" },
   fixes = { "lambda AddPermission", "lambda RemovePermission" },
   args = {
     url_invoke_required_since = { default = "2025-10-01", help = "function URLs created from "

@@ -35,7 +35,7 @@ local M = step.define{
   title = "Throttling",
   description = "Account and reserved concurrency against the Throttles and "
     .. "ConcurrentExecutions metrics, event sources, and what to change first",
-  tags = { "default", "capacity", "metrics", "concurrency" },
+  tags = { "default", "capacity", "metrics", "concurrency", "config" },
   fixes = {
     "lambda PutFunctionConcurrency", "lambda DeleteFunctionConcurrency",
     "lambda PutProvisionedConcurrencyConfig", "lambda PublishVersion", "lambda CreateAlias",

@@ -8,6 +8,7 @@
 -- Pure functions: no AWS, no I/O. A usage problem comes back as nil, "one line naming it";
 -- the engine prints it and exits 2. Times are epoch seconds (UTC); `now` is passed in.
 local finding = require("triage.finding")
+local fleet_options = require("triage.fleet.options")
 local time = require("lib.time")
 
 local M = {}
@@ -18,8 +19,13 @@ M.usage = "usage: runbook triage.lua FUNCTION [--since 1h|30m|2d|ISO] [--until I
   .. " [--skip c] [--tag t] [--arg step.key=value] [--step-timeout SECONDS] [--no-color]"
   .. " [--fix[=STEP,...]] [--suppressions FILE]"
 
--- The full help for --help: the one-line usage, then what each option does.
-M.help = M.usage .. [[
+--- The fleet's usage line (docs/fleet.md).
+M.fleet_usage = "       runbook triage.lua --all [--regions r1,r2 | --all-regions] [--match GLOB]"
+  .. " [--tag KEY=VALUE] [--runtime GLOB] [--deep] [--accounts IDS|FILE --role-name NAME"
+  .. " [--external-id ID] | --profiles a,b] [--shard K/N] [--parallel N] [report options]"
+
+-- The full help for --help: the usage lines, then what each option does.
+M.help = M.usage .. "\n" .. M.fleet_usage .. [[
 
 
 Diagnoses one Lambda function: every step of the runbook runs at once, read-only.
@@ -48,6 +54,22 @@ Diagnoses one Lambda function: every step of the runbook runs at once, read-only
                       change and the aws commands, ask Apply? [y/N/a/q] on the terminal,
                       apply, verify, journal (runbook journal, runbook undo)
   --fix=STEP,...      offer only these steps' fixes
+
+A fleet: every function of an account, or of many (docs/fleet.md); --fix is refused.
+
+  --all               triage every function (ListFunctions) of the region
+  --regions r1,r2     ... of these regions; --all-regions: every region enabled (EC2)
+  --match GLOB        only functions whose name matches (repeatable: any of them)
+  --tag KEY=VALUE     only functions with this tag (the value may be a glob)
+  --runtime GLOB      only these runtimes (python3.*, nodejs*, image)
+  --deep              every step for every function; without it, a function whose
+                      metrics show no symptom gets only the configuration checks
+  --accounts IDS      these accounts (comma-separated, or a file of ids), assuming
+                      --role-name NAME in each (session runbook, --external-id ID)
+  --profiles a,b      these profiles of the shared config, each its own account
+  --shard K/N         only the K-th of N shares of the (account, region) pairs, for N
+                      runners; combine their --format json reports with runbook merge
+  --parallel 8        functions triaged at once per account and region
 
 Core options (--region, --profile, --endpoint-url, --plugins, --record, --replay, --debug)
 work here too: see `runbook --help`.
@@ -136,13 +158,20 @@ local OPTIONS = {
   ["--tag"] = "tags", ["--step-timeout"] = "step_timeout", ["--arg"] = "args",
   ["--output"] = "output",
   ["--suppressions"] = "suppressions",
+  -- a fleet (triage.fleet): which functions, where, as whom, which share
+  ["--regions"] = "regions", ["--match"] = "match", ["--runtime"] = "runtimes",
+  ["--accounts"] = "accounts", ["--role-name"] = "role_name", ["--external-id"] = "external_id",
+  ["--profiles"] = "profiles", ["--shard"] = "shard", ["--parallel"] = "parallel",
 }
-local LISTS = { steps = true, skip = true, tags = true, args = true }
+local LISTS = { steps = true, skip = true, tags = true, args = true, regions = true,
+                match = true, runtimes = true, accounts = true, profiles = true, fn_tags = true }
 -- list options whose values are kept whole (an expression, "step.key=value")
 local WHOLE = { steps = true, args = true }
-local FLAGS = { ["--no-color"] = "no_color" }
+local FLAGS = { ["--no-color"] = "no_color", ["--all"] = "all", ["--all-regions"] = "all_regions",
+                ["--deep"] = "deep" }
 
 local function take(opts, key, value)
+  if key == "tags" and value:find("=", 1, true) then key = "fn_tags" end -- a function's tag
   if WHOLE[key] then
     opts[key][#opts[key] + 1] = value
   elseif LISTS[key] then
@@ -153,7 +182,12 @@ local function take(opts, key, value)
 end
 
 local function check(opts)
-  if not opts.target then return nil, "no function given: " .. M.usage end
+  local fleet, problem = fleet_options.check(opts)
+  if problem then return nil, problem end
+  opts.fleet = fleet
+  if not opts.target and not fleet then
+    return nil, "no function given (or --all for every function): " .. M.usage
+  end
   if not M.formats[opts.format] then
     return nil, ("invalid --format '%s': text, json, markdown, junit or sarif"):format(opts.format)
   end
@@ -176,7 +210,8 @@ end
 ---         args = {"step.key=value"...}, step_timeout, no_color, suppressions} or {help = true}
 function M.parse(argv)
   local opts = { format = "text", fail_on = "fail", step_timeout = "20", steps = {},
-                 skip = {}, tags = {}, args = {} }
+                 skip = {}, tags = {}, args = {}, regions = {}, match = {}, runtimes = {},
+                 accounts = {}, profiles = {}, fn_tags = {} }
   local i = 1
   while i <= #argv do
     local a = argv[i]

@@ -154,11 +154,20 @@ function M.new_run(fn, region, window, now)
   }
 end
 
+--- A run bound to one target (fleet triage): its calls go through `api` (a runbook.aws
+--- scope: region and credential set), and `preset` evidence is used instead of read.
+function M.new_target_run(fn, region, window, now, api, preset)
+  local run = M.new_run(fn, region, window, now)
+  run.api, run.preset = api, preset
+  return run
+end
+
 local Ctx = {}
 
 --- A ctx for one step over the run. `record` collects its findings.
 function M.for_step(run, step_id, args, record)
-  local ctx = { step_id = step_id, args = args, aws = labelled_api(aws, record), _run = run,
+  local api = labelled_api(run.api or aws, record)
+  local ctx = { step_id = step_id, args = args, aws = api, _run = run,
                 _record = record, ev = M.evidence_of(run) }
   return setmetatable(ctx, {
     __index = function(_, k)

@@ -22,6 +22,7 @@ local evidence = require("triage.evidence")
 local exit = require("triage.exit")
 local finding = require("triage.finding")
 local fixes = require("triage.fixes")
+local fleet = require("triage.fleet")
 local report = require("triage.report")
 local runbook = require("runbook")
 local selection = require("triage.select")
@@ -438,6 +439,20 @@ local function run_all(items, run, timeout)
   for _, item in ipairs(items) do finish(item, timeout) end
 end
 
+--- Runs the planned steps on `run` (a fleet's function) and returns fresh items, each with
+--- its record; `items` (from plan) are left as they were, for the next function. A step
+--- in `skip` (id -> finding) does not run: that finding is its record.
+function M.run_steps(items, run, timeout, skip)
+  local out = {}
+  for i, item in ipairs(items) do
+    out[i] = { id = item.id, step = item.step, args = item.args,
+               finding = item.finding or (skip and skip[item.id]) }
+  end
+  for _, item in ipairs(out) do start(item, run, timeout) end
+  for _, item in ipairs(out) do finish(item, timeout) end
+  return out
+end
+
 -- re-running a step after a fix --------------------------------------------------------------
 
 --- Runs one step again on a fresh run whose window starts at `since` (the apply time):
@@ -496,14 +511,20 @@ function M.main(entries, ...)
     io.stdout:write(cli.help, "\n")
     return EXIT_OK
   end
-  local fn, fn_problem = cli.parse_function(opts.target)
-  if not fn then return fail(EXIT_USAGE, "%s", fn_problem) end
-  if fn.region then -- an ARN names its region: follow it unless --region says otherwise
-    local ok, region_err = core.use_region(fn.region)
-    if not ok then return fail(EXIT_USAGE, "%s", region_err.message) end
+  local fn
+  if not opts.fleet then
+    local fn_problem
+    fn, fn_problem = cli.parse_function(opts.target)
+    if not fn then return fail(EXIT_USAGE, "%s", fn_problem) end
+    if fn.region then -- an ARN names its region: follow it unless --region says otherwise
+      local ok, region_err = core.use_region(fn.region)
+      if not ok then return fail(EXIT_USAGE, "%s", region_err.message) end
+    end
   end
   local region, err = core.region()
-  if not region then return fail(EXIT_RUNTIME, "%s: %s", err.code, err.message) end
+  if not region and not (opts.fleet and #opts.fleet.regions > 0) then
+    return fail(EXIT_RUNTIME, "%s: %s", err.code, err.message)
+  end
   local now = runbook.now()
   local window, window_problem = cli.window(opts.since, opts["until"], now)
   if not window then return fail(EXIT_USAGE, "%s", window_problem) end
@@ -527,6 +548,11 @@ function M.main(entries, ...)
   for _, e in ipairs(expired) do
     io.stderr:write(("runbook: warning: %s: %s expired on %s and no longer suppresses\n")
       :format(supp_source, suppress.name(e), e.expires))
+  end
+
+  if opts.fleet then
+    return fleet.main(items, opts, { window = window, now = now, region = region,
+      suppressions = suppressions, run_steps = M.run_steps })
   end
 
   local run = context.new_run(fn, region, window, now)

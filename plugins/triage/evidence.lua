@@ -125,12 +125,20 @@ end
 --- The evidence of one run: ev[name] gathers `name` on first use (once per run, shared by
 --- every step and provider) and returns its value. `ctx` is a run-wide context (its
 --- findings are discarded).
+--- Evidence the run was given instead of reading it (run.preset[name], set by a fleet
+--- triage from its account-wide reads): a value in the evidence shape, or a function
+--- (ev) -> value | nil, where nil means "read it as usual".
 function M.for_run(ctx)
   local ev = {}
   return setmetatable(ev, {
     __index = function(_, name)
       if type(name) ~= "string" then return nil end
-      return ctx:once("evidence:" .. name, function() return produce(ctx, ev, name) end)
+      return ctx:once("evidence:" .. name, function()
+        local given = (ctx._run.preset or {})[name]
+        if type(given) == "function" then given = given(ev) end
+        if given ~= nil then return given end
+        return produce(ctx, ev, name)
+      end)
     end,
   })
 end

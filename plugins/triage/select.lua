@@ -14,6 +14,8 @@
 -- config step, not every step tagged config); otherwise it selects the steps carrying it as
 -- a tag. A glob matches ids and tags alike. A NAME that matches no id and no tag is an
 -- error, as is a syntax error; both name the token. Pure: no I/O, no AWS.
+local text = require("lib.text")
+
 local M = {}
 
 local KEYWORDS = { ["and"] = true, ["or"] = true, ["not"] = true }
@@ -98,11 +100,7 @@ end
 
 local function is_glob(name) return name:find("[%*%?]") ~= nil end
 
--- "team-*" -> "^team%-.*$"
-local function glob_pattern(name)
-  return "^" .. name:gsub("[%^%$%(%)%%%.%[%]%+%-]", "%%%0"):gsub("%*", ".*"):gsub("%?", ".")
-    .. "$"
-end
+local glob_pattern = text.glob_pattern -- "team-*" -> "^team%-.*$"
 
 --- Whether one NAME selects a step. ids: the set of every known step id.
 function M.name_matches(name, s, ids)

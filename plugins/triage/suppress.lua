@@ -8,6 +8,7 @@
 -- subject is {step, function, account, region, title}, so a fleet triage can match each
 -- function's findings with the same entries. read() is the one function that opens a file.
 local json = require("runbook.json")
+local lib_text = require("lib.text")
 
 local M = {}
 
@@ -22,10 +23,7 @@ local FIELDS = {
 local REQUIRED = { "step", "function", "reason", "expires" }
 
 --- A glob (* any run of characters, ? one character) -> an anchored Lua pattern.
-function M.glob_pattern(glob)
-  local out = glob:gsub("[%^%$%(%)%%%.%[%]%+%-]", "%%%0"):gsub("%*", ".*"):gsub("%?", ".")
-  return "^" .. out .. "$"
-end
+M.glob_pattern = lib_text.glob_pattern
 
 local function valid_date(s)
   local y, m, d = s:match("^(%d%d%d%d)%-(%d%d)%-(%d%d)$")

@@ -1,0 +1,74 @@
+--- triage.fleet.progress: the one-line progress of a fleet triage on stderr.
+--
+--   fleet: 312/1000 functions · 4 of 6 targets listed · 5120 calls · 3 throttles absorbed · 41 s
+--
+-- Drawn only when stderr is a terminal (a CI log gets the report, not a stream of carriage
+-- returns), at most twice a second, by a task of its own; finish() clears it. Counts come
+-- from the fleet (functions) and the core (calls, and throttling answers the retry layer
+-- absorbed when the core reports them).
+local core = require("runbook.core")
+local runbook = require("runbook")
+local term = require("runbook.report")
+
+local M = {}
+
+local Meter = {}
+Meter.__index = Meter
+
+--- The core's count of throttling answers that were retried, or 0 when it keeps none.
+local function core_throttles()
+  if type(core.limiter_stats) ~= "function" then return 0 end
+  local ok, s = pcall(core.limiter_stats)
+  return ok and type(s) == "table" and tonumber(s.throttles) or 0
+end
+
+--- A meter for `targets` targets; it draws only on a terminal.
+function M.new(targets)
+  local self = setmetatable({ targets = targets, listed = 0, total = 0, done = 0,
+                              t0 = runbook.clock(), live = term.isatty(2) }, Meter)
+  if self.live then
+    self.task = runbook.spawn(function()
+      while not self.finished do
+        self:draw()
+        runbook.sleep(0.5)
+      end
+    end)
+  end
+  return self
+end
+
+function Meter:add_total(n)
+  self.total = self.total + n
+  if n > 0 then self.listed = self.listed + 1 end
+end
+
+function Meter:done_one()
+  self.done = self.done + 1
+end
+
+function Meter.throttles()
+  return core_throttles()
+end
+
+--- The line as it would be drawn now.
+function Meter:line()
+  local stats = core.stats()
+  return ("fleet: %d/%d functions · %d of %d targets listed · %d calls · %d throttles "
+    .. "absorbed · %d s"):format(self.done, self.total, self.listed, self.targets,
+    stats.calls, self.throttles(), math.floor(runbook.clock() - self.t0))
+end
+
+function Meter:draw()
+  io.stderr:write("\r\27[K", self:line())
+  io.stderr:flush()
+end
+
+function Meter:finish()
+  self.finished = true
+  if self.live then
+    io.stderr:write("\r\27[K")
+    io.stderr:flush()
+  end
+end
+
+return M

@@ -1,0 +1,252 @@
+--- triage.fleet.report: the fleet document (docs/report-schema.md, "Fleet reports") and its
+--- renderings.
+--
+-- The document holds one single-function report per function, unchanged but for `mode`
+-- and `symptoms`, sorted worst first; the text and Markdown renderings are a table of one
+-- line per function, then each failing function's own report. JUnit and SARIF take the
+-- same per-function list as for one function (triage.junit, triage.sarif). `runbook merge`
+-- builds the same document from shard reports (merge()).
+local finding = require("triage.finding")
+local json = require("runbook.json")
+local junit = require("triage.junit")
+local report = require("triage.report")
+local sarif = require("triage.sarif")
+local time = require("lib.time")
+
+local M = {}
+
+local RANK = finding.RANK
+local ORDER = { "error", "fail", "warn", "info", "ok", "skip" }
+-- the table's order: worst first, a skipped function (nothing ran) after the healthy ones
+local SORT = { error = 1, fail = 2, warn = 3, info = 4, skip = 6, ok = 5 }
+
+local function fn_of(doc) return doc["function"] end
+
+local function sort_docs(docs)
+  table.sort(docs, function(a, b)
+    local sa, sb = SORT[a.verdict.status] or 9, SORT[b.verdict.status] or 9
+    if sa ~= sb then return sa < sb end
+    local fa, fb = fn_of(a), fn_of(b)
+    local ka = tostring(fa.account) .. "\0" .. fa.region .. "\0" .. fa.name
+    local kb = tostring(fb.account) .. "\0" .. fb.region .. "\0" .. fb.name
+    return ka < kb
+  end)
+  return docs
+end
+
+-- The fleet verdict over function documents and targets.
+local function verdict_of(docs, targets)
+  local counts, status, failing = {}, "ok", 0
+  for _, level in ipairs(ORDER) do counts[level] = 0 end
+  for _, d in ipairs(docs) do
+    local s = d.verdict.status
+    counts[s] = counts[s] + 1
+    if RANK[s] > RANK[status] then status = s end
+    if RANK[s] >= RANK.warn then failing = failing + 1 end
+  end
+  for _, t in ipairs(targets) do
+    if t.status == "error" then status = "error" end
+  end
+  return { status = status, counts = counts, functions = #docs, failing = failing }
+end
+
+--- The fleet document from the finished targets (triage.fleet) and meta {window, now,
+--- duration, shard, throttles}.
+function M.build(done, meta)
+  local docs, targets = {}, {}
+  for _, t in ipairs(done) do
+    targets[#targets + 1] = { account = t.account or json.null, region = t.region,
+      status = t.status, functions = t.functions, error = t.error,
+      errors = t.errors and json.array(t.errors) }
+    for _, d in ipairs(t.docs or {}) do docs[#docs + 1] = d end
+  end
+  sort_docs(docs)
+  local stats = require("runbook.core").stats()
+  return {
+    schema_version = 1, kind = "fleet", tool = "runbook",
+    version = require("runbook.report").version,
+    window = { start = time.iso(meta.window.start), ["end"] = time.iso(meta.window.finish),
+               seconds = meta.window.seconds, label = meta.window.label },
+    reference_time = time.iso(meta.now),
+    verdict = verdict_of(docs, targets),
+    targets = json.array(targets), functions = json.array(docs),
+    shard = meta.shard,
+    duration_ms = math.floor((meta.duration or 0) * 1000 + 0.5),
+    api = { calls = stats.calls, shared = stats.shared, attempts = stats.attempts,
+            retries = stats.retries, throttles = meta.throttles or 0 },
+  }
+end
+
+--- One fleet document from several (shards' fleet documents or single-function reports):
+--- doc | nil, message. Reports of another window are accepted; the first one's is kept.
+function M.merge(parts)
+  if #parts == 0 then return nil, "nothing to merge: give the JSON reports to combine" end
+  local docs, targets, first = {}, {}, parts[1]
+  local seen = {}
+  for _, p in ipairs(parts) do
+    local list = p.kind == "fleet" and p.functions or { p }
+    for _, d in ipairs(list) do
+      local fn = fn_of(d)
+      local key = tostring(fn.account) .. "/" .. fn.region .. "/" .. fn.name
+      if not seen[key] then -- a function in two shards' reports is counted once
+        seen[key] = true
+        docs[#docs + 1] = d
+      end
+    end
+    for _, t in ipairs(p.targets or {}) do targets[#targets + 1] = t end
+  end
+  sort_docs(docs)
+  local duration, calls = 0, { calls = 0, shared = 0, attempts = 0, retries = 0, throttles = 0 }
+  for _, p in ipairs(parts) do
+    duration = math.max(duration, p.duration_ms or 0)
+    for k in pairs(calls) do calls[k] = calls[k] + ((p.api or {})[k] or 0) end
+  end
+  local window = first.window
+  return {
+    schema_version = 1, kind = "fleet", tool = "runbook", version = first.version,
+    window = window, reference_time = first.reference_time,
+    verdict = verdict_of(docs, targets), targets = json.array(targets),
+    functions = json.array(docs), merged = #parts, duration_ms = duration, api = calls,
+  }
+end
+
+-- text ----------------------------------------------------------------------------------------
+
+local function clean(s)
+  return (tostring(s):gsub("[%z\1-\31\127]", "?"))
+end
+
+local function pad(s, n)
+  local len = utf8.len(s) or #s
+  return s .. (" "):rep(math.max(0, n - len))
+end
+
+-- The first finding at the function's worst severity: its step's title and finding title.
+local function first_finding(doc)
+  for _, step in ipairs(doc.steps) do
+    if step.status == doc.verdict.status then
+      for _, f in ipairs(step.findings) do
+        if f.severity == step.status then return f.title end
+      end
+    end
+  end
+  return doc.verdict.headline or doc.verdict.summary or ""
+end
+
+local function rows(doc)
+  local out = {}
+  for _, d in ipairs(doc.functions) do
+    local fn = fn_of(d)
+    out[#out + 1] = { tostring(json.null == fn.account and "-" or fn.account or "-"), fn.region,
+      fn.name, d.verdict.status:upper() .. (d.mode == "config" and "*" or ""),
+      first_finding(d) }
+  end
+  return out
+end
+
+local function summary_line(doc)
+  local v, parts = doc.verdict, {}
+  for _, level in ipairs(ORDER) do
+    if (v.counts[level] or 0) > 0 then parts[#parts + 1] = ("%d %s"):format(v.counts[level], level) end
+  end
+  local failed_targets = 0
+  for _, t in ipairs(doc.targets) do
+    if t.status == "error" then failed_targets = failed_targets + 1 end
+  end
+  return ("fleet: %d functions in %d targets: %s%s"):format(v.functions, #doc.targets,
+    #parts > 0 and table.concat(parts, ", ") or "none",
+    failed_targets > 0 and ("; %d targets could not be read"):format(failed_targets) or "")
+end
+
+local function failing(d) return RANK[d.verdict.status] >= RANK.warn end
+
+function M.text(doc, color)
+  local out = { summary_line(doc), ("window: %s (%s to %s)"):format(doc.window.label,
+    doc.window.start, doc.window["end"]) }
+  for _, t in ipairs(doc.targets) do
+    if t.status == "error" then
+      out[#out + 1] = ("target %s %s: %s"):format(tostring(t.account ~= json.null and t.account or "-"),
+        t.region, clean(t.error))
+    end
+  end
+  out[#out + 1] = ""
+  local header = { "ACCOUNT", "REGION", "FUNCTION", "VERDICT", "FINDING" }
+  local all = rows(doc)
+  local width = {}
+  for i, h in ipairs(header) do width[i] = #h end
+  for _, r in ipairs(all) do
+    for i = 1, 4 do width[i] = math.max(width[i], utf8.len(clean(r[i])) or #r[i]) end
+  end
+  local function line(r)
+    return ("%s  %s  %s  %s  %s"):format(pad(clean(r[1]), width[1]), pad(clean(r[2]), width[2]),
+      pad(clean(r[3]), width[3]), pad(clean(r[4]), width[4]), clean(r[5]))
+  end
+  out[#out + 1] = line(header)
+  for _, r in ipairs(all) do out[#out + 1] = line(r) end
+  out[#out + 1] = ""
+  out[#out + 1] = "* config only: no symptom in the metrics, so logs, traces and CloudTrail "
+    .. "were not read (--deep reads them)"
+  for _, d in ipairs(doc.functions) do
+    if failing(d) then
+      out[#out + 1] = ""
+      out[#out + 1] = ("== %s"):format(clean(d["function"].arn ~= json.null and d["function"].arn
+        or d["function"].name))
+      out[#out + 1] = report.text(d, color)
+    end
+  end
+  return table.concat(out, "\n") .. "\n"
+end
+
+function M.markdown(doc)
+  local out = { "# Fleet triage", "", summary_line(doc), "",
+                "| account | region | function | verdict | finding |", "|---|---|---|---|---|" }
+  local function cell(s) return (clean(s):gsub("|", "\\|")) end
+  for _, r in ipairs(rows(doc)) do
+    out[#out + 1] = ("| %s | %s | %s | %s | %s |"):format(cell(r[1]), cell(r[2]), cell(r[3]),
+      cell(r[4]), cell(r[5]))
+  end
+  for _, t in ipairs(doc.targets) do
+    if t.status == "error" then
+      out[#out + 1] = ""
+      out[#out + 1] = ("**target %s %s could not be read:** %s"):format(
+        cell(t.account ~= json.null and t.account or "-"), cell(t.region), cell(t.error))
+    end
+  end
+  for _, d in ipairs(doc.functions) do
+    if failing(d) then
+      out[#out + 1] = ""
+      out[#out + 1] = report.markdown(d)
+    end
+  end
+  return table.concat(out, "\n") .. "\n"
+end
+
+--- The fleet document in opts.format.
+function M.render(doc, opts)
+  local f = opts.format
+  if f == "json" then return assert(json.encode(doc, { pretty = true })) .. "\n" end
+  if f == "markdown" then return M.markdown(doc) end
+  if f == "junit" then return junit.render(doc.functions, opts.fail_on or "fail") end
+  if f == "sarif" then return sarif.render(doc.functions) end
+  if f ~= "text" then return report.render(doc, opts) end -- e.g. html takes either kind
+  return M.text(doc, opts.output == nil and report.use_color(opts))
+end
+
+--- The exit code over the whole fleet: 1 when a function's unsuppressed finding, or a
+--- target that could not be read (an error), is at or above fail_on.
+function M.exit_code(doc, fail_on, rank)
+  local worst = 0
+  for _, d in ipairs(doc.functions) do
+    for _, step in ipairs(d.steps) do
+      for _, f in ipairs(step.findings) do
+        if not f.suppressed then worst = math.max(worst, rank[f.severity]) end
+      end
+    end
+  end
+  for _, t in ipairs(doc.targets) do
+    if t.status == "error" then worst = math.max(worst, rank.error) end
+  end
+  return worst >= rank[fail_on] and 1 or 0
+end
+
+return M
