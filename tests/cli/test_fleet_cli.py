@@ -15,7 +15,7 @@ import time
 import unittest
 import xml.etree.ElementTree as ET
 
-from clitest import CliTestCase, ROOT
+from clitest import BIN, CliTestCase, ROOT
 
 from harness import fake_aws
 
@@ -257,6 +257,50 @@ class FleetTest(CliTestCase):
     def rb_plain(self, *args):
         from clitest import run, base_env
         return run(list(args), base_env(), timeout=60)
+
+    def test_all_regions_and_shards_split_whole_targets(self):
+        world = fleet_world()
+        world.setdefault('ec2', {})['regions'] = ['us-east-1', 'us-west-2']
+        with fake_aws(world) as fake:
+            every = self.fleet(fake, '--all-regions', '--match', 'idle-*', '--format', 'json')
+            shares = [self.fleet(fake, '--all-regions', '--match', 'idle-*', '--shard',
+                                 '%d/2' % k, '--format', 'json') for k in (1, 2)]
+        self.assertEqual(sorted(t['region'] for t in every.json()['targets']),
+                         ['us-east-1', 'us-west-2'])
+        self.assertEqual(every.json()['verdict']['functions'], 6)
+        regions = []
+        for share in shares:
+            doc = share.json()
+            self.assertEqual(len(doc['targets']), 1, doc['targets'])
+            self.assertEqual({d['function']['region'] for d in doc['functions']},
+                             {doc['targets'][0]['region']})
+            regions.append(doc['targets'][0]['region'])
+        self.assertEqual(sorted(regions), ['us-east-1', 'us-west-2'])
+
+    def test_progress_line_on_a_terminal_only(self):
+        import pty
+        import subprocess
+        master, slave = pty.openpty()
+        with fake_aws(fleet_world()) as fake:
+            env = self.env_for(fake)
+            proc = subprocess.Popen([BIN, 'triage.lua', '--all', '--format', 'json'], env=env,
+                                    stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                    stderr=slave)
+            os.close(slave)
+            out, _ = proc.communicate(timeout=120)
+        shown = b''
+        while True:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            shown += chunk
+        os.close(master)
+        self.assertEqual(proc.returncode, 1)
+        self.assertEqual(json.loads(out)['verdict']['functions'], 4)  # stdout: the report only
+        self.assertRegex(shown.decode(), r'fleet: \d+/4 functions .* calls .* throttles absorbed')
 
     def test_usage_errors_are_one_line_exit_2(self):
         cases = [

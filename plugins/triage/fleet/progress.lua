@@ -3,7 +3,7 @@
 --   fleet: 312/1000 functions · 4 of 6 targets listed · 5120 calls · 3 throttles absorbed · 41 s
 --
 -- Drawn only when stderr is a terminal (a CI log gets the report, not a stream of carriage
--- returns), at most twice a second, by a task of its own; finish() clears it. Counts come
+-- returns), twice a second, by a task of its own; finish() leaves the last state. Counts come
 -- from the fleet (functions) and the core (calls, and throttling answers the retry layer
 -- absorbed when the core reports them).
 local core = require("runbook.core")
@@ -63,10 +63,12 @@ function Meter:draw()
   io.stderr:flush()
 end
 
+--- Stops the meter; on a terminal the last state stays as the run's summary line.
 function Meter:finish()
   self.finished = true
   if self.live then
-    io.stderr:write("\r\27[K")
+    self:draw()
+    io.stderr:write("\n")
     io.stderr:flush()
   end
 end

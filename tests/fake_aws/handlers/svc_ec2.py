@@ -176,4 +176,15 @@ def _handler(op_name):
     return handle
 
 
+def describe_regions(ctx, params):
+    """The regions enabled for the account: the world's `ec2.regions` list, else its own
+    region (what a fleet triage's --all-regions walks)."""
+    names = ctx.world.section('ec2').get('regions') or [ctx.world.region]
+    wanted = params.get('RegionNames')
+    return {'Regions': [{'RegionName': r, 'Endpoint': 'ec2.%s.amazonaws.com' % r,
+                         'OptInStatus': 'opt-in-not-required'}
+                        for r in names if not wanted or r in wanted]}
+
+
 HANDLERS = {('ec2', op): _handler(op) for op in RESOURCES}
+HANDLERS[('ec2', 'DescribeRegions')] = describe_regions
