@@ -257,8 +257,11 @@ local function run_target(pair, items, env, meter)
     while next_i <= #chosen do
       local i = next_i
       next_i = next_i + 1
-      out.docs[i] = triage_one(chosen[i], items, env, skip)
-      chosen[i] = false -- done: its run and evidence can go
+      local fn = chosen[i]
+      out.docs[i] = triage_one(fn, items, env, skip)
+      -- done: its run, evidence and series can go (a fleet holds only the reports)
+      fn.run, fn.series, fn.get_function, fn.apis, fn.config, fn.mappings = nil, nil, nil, nil, nil, nil
+      chosen[i] = false
       meter:done_one()
     end
   end

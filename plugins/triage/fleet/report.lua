@@ -221,10 +221,29 @@ function M.markdown(doc)
   return table.concat(out, "\n") .. "\n"
 end
 
+-- The fleet document as JSON, one function at a time: encoding a thousand reports in one
+-- call would hold the whole document twice more (as cJSON and as text) at once.
+local PLACEHOLDER = "@@runbook:functions@@"
+
+function M.json(doc)
+  local functions = doc.functions
+  doc.functions = PLACEHOLDER
+  local head = assert(json.encode(doc, { pretty = true }))
+  doc.functions = functions
+  local parts = {}
+  for i, d in ipairs(functions) do
+    parts[i] = "    " .. assert(json.encode(d, { pretty = true })):gsub("\n", "\n    ")
+  end
+  local list = #parts == 0 and "[]" or ("[\n" .. table.concat(parts, ",\n") .. "\n  ]")
+  local key = '"functions": "' .. PLACEHOLDER .. '"'
+  local at, stop = head:find(key, 1, true)
+  return head:sub(1, at - 1) .. '"functions": ' .. list .. head:sub(stop + 1) .. "\n"
+end
+
 --- The fleet document in opts.format.
 function M.render(doc, opts)
   local f = opts.format
-  if f == "json" then return assert(json.encode(doc, { pretty = true })) .. "\n" end
+  if f == "json" then return M.json(doc) end
   if f == "markdown" then return M.markdown(doc) end
   if f == "junit" then return junit.render(doc.functions, opts.fail_on or "fail") end
   if f == "sarif" then return sarif.render(doc.functions) end
