@@ -6,124 +6,33 @@
 --
 -- Per target (an identity in one region, triage.fleet.targets), all targets at once:
 --   1. list the functions (ListFunctions, filtered) and the region's event source mappings;
---   2. read each function once with GetFunction (100 per second, its own quota: state,
---      concurrency and tags, which ListFunctions leaves out) and find the APIs that
---      integrate it (read once per target, shared);
---   3. sweep the metrics of every function and API with GetMetricData (triage.fleet.sweep);
---   4. triage each function, at most --parallel at a time: a function with a symptom in
---      the sweep (or every function with --deep) gets every step ("full"); the others get
---      the steps that configuration alone can answer ("config": state, resource policy
---      against the integrating APIs, VPC, event source mappings, reserved concurrency),
---      with logs, traces and CloudTrail left unread.
--- The evidence the fleet already holds (configuration, mappings, metric series) is given
--- to each function's run, so a full triage decides on the same data a single-function
--- triage reads. Every call goes through the core's per-target rate limiter.
+--   2. then, a batch of functions at a time (as many as one GetMetricData call sweeps):
+--      read each function once with GetFunction (100 per second, its own quota: state,
+--      concurrency and tags, which ListFunctions leaves out), find the APIs that integrate
+--      it (read once per target, shared), and sweep the batch's metrics and its APIs'
+--      (triage.fleet.sweep);
+--   3. meanwhile, --parallel workers triage the swept functions (triage.fleet.fn): a
+--      function with a symptom (or every function with --deep) gets every step ("full");
+--      the others the steps that configuration alone can answer ("config").
+-- Batches keep memory flat (a function's run lives from its batch to its report) and let
+-- the triage start after the first batch, so the slowest quotas (FilterLogEvents,
+-- LookupEvents) are busy from early on. Every call goes through the core's per-target
+-- rate limiter.
 local aws = require("runbook.aws")
 local context = require("triage.context")
 local enumerate = require("triage.fleet.enumerate")
-local evidence = require("triage.evidence")
 local exit = require("triage.exit")
 local finding = require("triage.finding")
+local fleet_fn = require("triage.fleet.fn")
 local fleet_report = require("triage.fleet.report")
 local progress = require("triage.fleet.progress")
 local report = require("triage.report")
 local runbook = require("runbook")
-local suppress = require("triage.suppress")
 local sweep = require("triage.fleet.sweep")
 local targets = require("triage.fleet.targets")
 local arn = require("lib.arn")
 
 local M = {}
-
--- Evidence a config-only triage does not read: logs, traces, CloudTrail and the per-
--- function control-plane lists that only matter once there is a symptom.
-M.NOT_READ = {
-  events = true, reports = true, traces = true, trail = true, versions = true, url = true,
-  provisioned = true, aliases = true, invoke_config = true, queue = true, sqs_metric = true,
-  execution_log = true,
-}
-
-local NOT_READ_MESSAGE = "not read in a fleet triage: the metrics show no symptom "
-  .. "(--deep reads it)"
-
-local function family(need)
-  local name = evidence.parse_need(tostring(need))
-  return name:match("^([%w_]+)") or name
-end
-
---- Whether a step runs in a config-only triage: it is tagged "config" (it decides from the
---- configuration and the metrics, and says nothing it did not read when its optional log
---- or trace evidence is unread), and none of its required needs is one the config-only
---- triage leaves unread.
-function M.config_only(step)
-  local tagged = false
-  for _, t in ipairs(step and step.tags or {}) do
-    if t == "config" then tagged = true end
-  end
-  if not tagged then return false end
-  for _, need in ipairs(step.needs or {}) do
-    local _, optional = evidence.parse_need(tostring(need))
-    if not optional and M.NOT_READ[family(need)] then return false end
-  end
-  return true
-end
-
--- The skip findings of the steps a config-only triage leaves out: {id = finding}.
-local function config_skips(items)
-  local skip = {}
-  for _, item in ipairs(items) do
-    if item.step and not M.config_only(item.step) then
-      skip[item.id] = context.normalize{ severity = "skip",
-        title = "not run in a fleet triage: the metrics show no symptom (--deep runs it)" }
-    end
-  end
-  return skip
-end
-
-local function not_read(name)
-  if name == "url" then -- read when the URL metrics show requests (a symptom)
-    return evidence.absent("no function URL read: the URL metrics show no requests")
-  end
-  return { failed = { code = "NotRead", kind = "fleet", message = NOT_READ_MESSAGE } }
-end
-
--- The evidence a function's run is given: what the fleet read, and in config mode the
--- unread evidence as such. A table whose missing names are looked up by family.
-local function preset_of(fn, mode)
-  local given = {
-    config = fn.config, ["function"] = fn.get_function,
-    concurrency = { reserved = fn.get_function.Concurrency
-      and fn.get_function.Concurrency.ReservedConcurrentExecutions },
-    mappings = fn.mappings,
-  }
-  for k, v in pairs(fn.series or {}) do given[k] = v end
-  if mode == "config" then
-    given.role = function(ev) -- the role matters to a config-only triage in a VPC only
-      local vpc = ev.config.VpcConfig
-      if vpc and vpc.SubnetIds and #vpc.SubnetIds > 0 then return nil end
-      return not_read("role")
-    end
-    given.policy = function(ev) -- read when an API integrates the function
-      local apis = ev.apis
-      if apis.failed or #apis.rest + #apis.http + #apis.errors > 0 then return nil end
-      return evidence.absent("not read: no API Gateway API integrates the function")
-    end
-  end
-  return setmetatable(given, { __index = function(_, name)
-    if mode == "config" and M.NOT_READ[family(name)] then return not_read(family(name)) end
-    return nil
-  end })
-end
-
--- One function's run over the target's scope.
-local function new_run(target, fn, env)
-  local cfg = fn.config
-  local parsed = arn.parse(cfg.FunctionArn) or {}
-  local run = context.new_target_run({ name = cfg.FunctionName, account = parsed.account,
-    partition = parsed.partition }, target.region, env.window, env.now, target.api, {})
-  run.arn = cfg.FunctionArn
-  return run
-end
 
 -- Reads GetFunction of each function (`parallel` at a time) and the APIs that integrate it.
 local function read_functions(target, fns, env)
@@ -137,7 +46,7 @@ local function read_functions(target, fns, env)
         fn.get_function, fn.config = got, got.Configuration or fn.config
         if enumerate.tagged(got.Tags, env.fleet.tags) then
           queue[#queue + 1] = fn
-          fn.run = new_run(target, fn, env) -- its preset comes once the sweep decides
+          fn.run = fleet_fn.new_run(target, fn, env) -- its preset comes once the sweep decides
           fn.apis = context.evidence_of(fn.run).apis
         end
       else
@@ -148,7 +57,6 @@ local function read_functions(target, fns, env)
   local workers = {}
   for i = 1, math.min(env.fleet.parallel * 2, math.max(1, #fns)) do workers[i] = worker end
   runbook.all(workers)
-  table.sort(queue, function(a, b) return a.config.FunctionName < b.config.FunctionName end)
   return queue, failures
 end
 
@@ -187,20 +95,89 @@ local function step_arg(items, id, key, default)
   return default
 end
 
--- Triages one function: its report document.
-local function triage_one(fn, items, env, skip)
-  local run = fn.run
-  run.preset = preset_of(fn, fn.mode)
-  local t0 = runbook.clock()
-  local done = env.run_steps(items, run, env.timeout, fn.mode == "config" and skip or nil)
-  local steps = {}
-  for i, item in ipairs(done) do steps[i] = { id = item.id, findings = item.record.findings } end
-  suppress.apply(env.suppressions, { name = run.function_name, region = run.region,
-    account = run.account }, steps)
-  local doc = report.build(run, done, { duration = runbook.clock() - t0 })
-  doc.api = nil -- the calls are the fleet's (fleet doc `api`)
-  doc.mode, doc.symptoms = fn.mode, fn.symptoms
-  return doc
+local function describe(err)
+  if type(err) ~= "table" then return tostring(err) end
+  return (err.code or "Error") .. ": " .. tostring(err.message)
+end
+
+-- Sweeps one batch: each function gets its series, symptoms and mode. -> true | nil, err
+local function sweep_batch(target, batch, plan, env)
+  local list = {}
+  for i, fn in ipairs(batch) do list[i] = { name = fn.config.FunctionName } end
+  local by_fn, by_api = sweep.read(target.api, list, plan.names, plan.account_names,
+    apis_of(batch), env.window)
+  if not by_fn then return nil, by_api end
+  for _, fn in ipairs(batch) do
+    fn.series = by_fn[fn.config.FunctionName] or {}
+    fn.symptoms = sweep.symptoms(fn.series, fn.config, api_errors_of(fn, by_api), plan)
+    fn.mode = (env.fleet.deep or #fn.symptoms > 0) and "full" or "config"
+  end
+  return true
+end
+
+-- Reads, sweeps and triages the target's functions: a producer prepares batches (step 2)
+-- while `parallel` workers triage what is ready (step 3); the producer stays at most two
+-- batches ahead. Fills out.docs, out.errors, out.functions.
+local function pipeline(target, fns, items, env, meter, out)
+  local names, account_names = sweep.series_names(items)
+  local plan = { names = names, account_names = account_names,
+                 margin = step_arg(items, "timeout", "margin", 0.8),
+                 iterator_age_s = step_arg(items, "event_sources", "iterator_age_s", 60) }
+  local size = math.max(1, math.floor(sweep.batch / #names))
+  local ready, taken, producing = {}, 0, true
+  local skip = fleet_fn.config_skips(items)
+  local function produce()
+    for first = 1, #fns, size do
+      local batch, failures = read_functions(target, { table.unpack(fns, first,
+        math.min(#fns, first + size - 1)) }, env)
+      meter:add_total(#batch - math.min(size, #fns - first + 1))
+      for _, f in ipairs(failures) do
+        out.errors = out.errors or {}
+        out.errors[#out.errors + 1] = f.fn.config.FunctionName .. ": " .. describe(f.err)
+      end
+      local ok, err = sweep_batch(target, batch, plan, env)
+      if not ok then
+        out.status, out.error = "error", "cannot read the metrics (GetMetricData): " .. describe(err)
+        break
+      end
+      plan.account_names = {} -- the account-wide series are the same for every batch:
+      for _, fn in ipairs(batch) do -- keep the first batch's
+        if not plan.account_series then
+          plan.account_series = {}
+          for _, n in ipairs(account_names) do
+            plan.account_series["account_metric:" .. n] = fn.series["account_metric:" .. n]
+          end
+        end
+        for k, v in pairs(plan.account_series) do fn.series[k] = v end
+        ready[#ready + 1] = fn
+      end
+      while #ready - taken > 2 * size and not runbook.interrupted() do runbook.sleep(0.05) end
+    end
+    producing = false
+  end
+  local function worker()
+    while true do
+      if taken < #ready then
+        taken = taken + 1
+        local fn = ready[taken]
+        ready[taken] = false -- done with the queue's hold on it
+        local entry = fleet_fn.triage(fn, items, env, skip) -- yields: index it after
+        out.docs[#out.docs + 1] = entry
+        -- its run, evidence and series can go: a fleet holds only the reports
+        fn.run, fn.series, fn.get_function, fn.apis, fn.config, fn.mappings =
+          nil, nil, nil, nil, nil, nil
+        meter:done_one()
+      elseif producing then
+        runbook.sleep(0.02)
+      else
+        return
+      end
+    end
+  end
+  local tasks = { produce }
+  for i = 1, env.fleet.parallel do tasks[i + 1] = worker end
+  runbook.all(tasks)
+  out.functions = #out.docs
 end
 
 -- Everything about one target: {account, region, status, functions, error?, docs = {...}}.
@@ -231,43 +208,7 @@ local function run_target(pair, items, env, meter)
     fns[i] = { config = cfg, mappings = mappings[cfg.FunctionArn] or {} }
   end
   meter:add_total(#fns)
-  local chosen, failures = read_functions(target, fns, env)
-  meter:add_total(#chosen - #fns)
-  for _, f in ipairs(failures) do
-    out.errors = out.errors or {}
-    out.errors[#out.errors + 1] = ("%s: %s"):format(f.fn.config.FunctionName,
-      type(f.err) == "table" and (f.err.code or "Error") .. ": " .. tostring(f.err.message)
-      or tostring(f.err))
-  end
-  local names, account_names = sweep.series_names(items)
-  local list = {}
-  for i, fn in ipairs(chosen) do list[i] = { name = fn.config.FunctionName } end
-  local by_fn, by_api = sweep.read(api, list, names, account_names, apis_of(chosen), env.window)
-  if not by_fn then return failed("cannot read the metrics (GetMetricData)", by_api) end
-  local opts = { margin = step_arg(items, "timeout", "margin", 0.8),
-                 iterator_age_s = step_arg(items, "event_sources", "iterator_age_s", 60) }
-  for _, fn in ipairs(chosen) do
-    fn.series = by_fn[fn.config.FunctionName] or {}
-    fn.symptoms = sweep.symptoms(fn.series, fn.config, api_errors_of(fn, by_api), opts)
-    fn.mode = (env.fleet.deep or #fn.symptoms > 0) and "full" or "config"
-  end
-  out.functions = #chosen
-  local skip, next_i = config_skips(items), 1
-  local function worker()
-    while next_i <= #chosen do
-      local i = next_i
-      next_i = next_i + 1
-      local fn = chosen[i]
-      out.docs[i] = triage_one(fn, items, env, skip)
-      -- done: its run, evidence and series can go (a fleet holds only the reports)
-      fn.run, fn.series, fn.get_function, fn.apis, fn.config, fn.mappings = nil, nil, nil, nil, nil, nil
-      chosen[i] = false
-      meter:done_one()
-    end
-  end
-  local workers = {}
-  for i = 1, math.min(env.fleet.parallel, math.max(1, #chosen)) do workers[i] = worker end
-  runbook.all(workers)
+  pipeline(target, fns, items, env, meter, out)
   return out
 end
 

@@ -5,12 +5,15 @@
 -- and `symptoms`, sorted worst first; the text and Markdown renderings are a table of one
 -- line per function, then each failing function's own report. JUnit and SARIF take the
 -- same per-function list as for one function (triage.junit, triage.sarif). `runbook merge`
--- builds the same document from shard reports (merge()).
+-- builds the same document from shard reports (merge()). While it is built, the document's
+-- `functions` are entries of triage.fleet.store (each report as JSON text and a summary);
+-- materialize() gives the document with every report decoded.
 local finding = require("triage.finding")
 local json = require("runbook.json")
 local junit = require("triage.junit")
 local report = require("triage.report")
 local sarif = require("triage.sarif")
+local store = require("triage.fleet.store")
 local time = require("lib.time")
 
 local M = {}
@@ -20,26 +23,23 @@ local ORDER = { "error", "fail", "warn", "info", "ok", "skip" }
 -- the table's order: worst first, a skipped function (nothing ran) after the healthy ones
 local SORT = { error = 1, fail = 2, warn = 3, info = 4, skip = 6, ok = 5 }
 
-local function fn_of(doc) return doc["function"] end
-
-local function sort_docs(docs)
-  table.sort(docs, function(a, b)
-    local sa, sb = SORT[a.verdict.status] or 9, SORT[b.verdict.status] or 9
+local function sort_entries(entries)
+  table.sort(entries, function(a, b)
+    local sa, sb = SORT[a.status] or 9, SORT[b.status] or 9
     if sa ~= sb then return sa < sb end
-    local fa, fb = fn_of(a), fn_of(b)
-    local ka = tostring(fa.account) .. "\0" .. fa.region .. "\0" .. fa.name
-    local kb = tostring(fb.account) .. "\0" .. fb.region .. "\0" .. fb.name
+    local ka = tostring(a.account) .. "\0" .. a.region .. "\0" .. a.name
+    local kb = tostring(b.account) .. "\0" .. b.region .. "\0" .. b.name
     return ka < kb
   end)
-  return docs
+  return entries
 end
 
--- The fleet verdict over function documents and targets.
-local function verdict_of(docs, targets)
+-- The fleet verdict over function entries and targets.
+local function verdict_of(entries, targets)
   local counts, status, failing = {}, "ok", 0
   for _, level in ipairs(ORDER) do counts[level] = 0 end
-  for _, d in ipairs(docs) do
-    local s = d.verdict.status
+  for _, d in ipairs(entries) do
+    local s = d.status
     counts[s] = counts[s] + 1
     if RANK[s] > RANK[status] then status = s end
     if RANK[s] >= RANK.warn then failing = failing + 1 end
@@ -47,11 +47,11 @@ local function verdict_of(docs, targets)
   for _, t in ipairs(targets) do
     if t.status == "error" then status = "error" end
   end
-  return { status = status, counts = counts, functions = #docs, failing = failing }
+  return { status = status, counts = counts, functions = #entries, failing = failing }
 end
 
---- The fleet document from the finished targets (triage.fleet) and meta {window, now,
---- duration, shard, throttles}.
+--- The fleet document from the finished targets (triage.fleet; their `docs` are store
+--- entries) and meta {window, now, duration, shard, throttles}.
 function M.build(done, meta)
   local docs, targets = {}, {}
   for _, t in ipairs(done) do
@@ -60,7 +60,7 @@ function M.build(done, meta)
       errors = t.errors and json.array(t.errors) }
     for _, d in ipairs(t.docs or {}) do docs[#docs + 1] = d end
   end
-  sort_docs(docs)
+  sort_entries(docs)
   local stats = require("runbook.core").stats()
   return {
     schema_version = 1, kind = "fleet", tool = "runbook",
@@ -86,16 +86,16 @@ function M.merge(parts)
   for _, p in ipairs(parts) do
     local list = p.kind == "fleet" and p.functions or { p }
     for _, d in ipairs(list) do
-      local fn = fn_of(d)
-      local key = tostring(fn.account) .. "/" .. fn.region .. "/" .. fn.name
+      local e = store.entry(d)
+      local key = tostring(e.account) .. "/" .. e.region .. "/" .. e.name
       if not seen[key] then -- a function in two shards' reports is counted once
         seen[key] = true
-        docs[#docs + 1] = d
+        docs[#docs + 1] = e
       end
     end
     for _, t in ipairs(p.targets or {}) do targets[#targets + 1] = t end
   end
-  sort_docs(docs)
+  sort_entries(docs)
   local duration, calls = 0, { calls = 0, shared = 0, attempts = 0, retries = 0, throttles = 0 }
   for _, p in ipairs(parts) do
     duration = math.max(duration, p.duration_ms or 0)
@@ -121,25 +121,11 @@ local function pad(s, n)
   return s .. (" "):rep(math.max(0, n - len))
 end
 
--- The first finding at the function's worst severity: its step's title and finding title.
-local function first_finding(doc)
-  for _, step in ipairs(doc.steps) do
-    if step.status == doc.verdict.status then
-      for _, f in ipairs(step.findings) do
-        if f.severity == step.status then return f.title end
-      end
-    end
-  end
-  return doc.verdict.headline or doc.verdict.summary or ""
-end
-
 local function rows(doc)
   local out = {}
-  for _, d in ipairs(doc.functions) do
-    local fn = fn_of(d)
-    out[#out + 1] = { tostring(json.null == fn.account and "-" or fn.account or "-"), fn.region,
-      fn.name, d.verdict.status:upper() .. (d.mode == "config" and "*" or ""),
-      first_finding(d) }
+  for _, e in ipairs(doc.functions) do
+    out[#out + 1] = { tostring(e.account or "-"), e.region, e.name,
+      e.status:upper() .. (e.mode == "config" and "*" or ""), e.title }
   end
   return out
 end
@@ -158,7 +144,7 @@ local function summary_line(doc)
     failed_targets > 0 and ("; %d targets could not be read"):format(failed_targets) or "")
 end
 
-local function failing(d) return RANK[d.verdict.status] >= RANK.warn end
+local function failing(e) return RANK[e.status] >= RANK.warn end
 
 function M.text(doc, color)
   local out = { summary_line(doc), ("window: %s (%s to %s)"):format(doc.window.label,
@@ -186,12 +172,11 @@ function M.text(doc, color)
   out[#out + 1] = ""
   out[#out + 1] = "* config only: no symptom in the metrics, so logs, traces and CloudTrail "
     .. "were not read (--deep reads them)"
-  for _, d in ipairs(doc.functions) do
-    if failing(d) then
+  for _, e in ipairs(doc.functions) do
+    if failing(e) then
       out[#out + 1] = ""
-      out[#out + 1] = ("== %s"):format(clean(d["function"].arn ~= json.null and d["function"].arn
-        or d["function"].name))
-      out[#out + 1] = report.text(d, color)
+      out[#out + 1] = ("== %s"):format(clean(e.arn or e.name))
+      out[#out + 1] = report.text(store.doc(e), color)
     end
   end
   return table.concat(out, "\n") .. "\n"
@@ -212,10 +197,10 @@ function M.markdown(doc)
         cell(t.account ~= json.null and t.account or "-"), cell(t.region), cell(t.error))
     end
   end
-  for _, d in ipairs(doc.functions) do
-    if failing(d) then
+  for _, e in ipairs(doc.functions) do
+    if failing(e) then
       out[#out + 1] = ""
-      out[#out + 1] = report.markdown(d)
+      out[#out + 1] = report.markdown(store.doc(e))
     end
   end
   return table.concat(out, "\n") .. "\n"
@@ -231,13 +216,19 @@ function M.json(doc)
   local head = assert(json.encode(doc, { pretty = true }))
   doc.functions = functions
   local parts = {}
-  for i, d in ipairs(functions) do
-    parts[i] = "    " .. assert(json.encode(d, { pretty = true })):gsub("\n", "\n    ")
-  end
+  for i, e in ipairs(functions) do parts[i] = "    " .. e.text end
   local list = #parts == 0 and "[]" or ("[\n" .. table.concat(parts, ",\n") .. "\n  ]")
   local key = '"functions": "' .. PLACEHOLDER .. '"'
   local at, stop = head:find(key, 1, true)
   return head:sub(1, at - 1) .. '"functions": ' .. list .. head:sub(stop + 1) .. "\n"
+end
+
+--- The document with every function's report decoded (what the JSON says, as tables).
+function M.materialize(doc)
+  local out = {}
+  for k, v in pairs(doc) do out[k] = v end
+  out.functions = json.array(store.docs(doc.functions))
+  return out
 end
 
 --- The fleet document in opts.format.
@@ -245,9 +236,9 @@ function M.render(doc, opts)
   local f = opts.format
   if f == "json" then return M.json(doc) end
   if f == "markdown" then return M.markdown(doc) end
-  if f == "junit" then return junit.render(doc.functions, opts.fail_on or "fail") end
-  if f == "sarif" then return sarif.render(doc.functions) end
-  if f ~= "text" then return report.render(doc, opts) end -- e.g. html takes either kind
+  if f == "junit" then return junit.render(store.docs(doc.functions), opts.fail_on or "fail") end
+  if f == "sarif" then return sarif.render(store.docs(doc.functions)) end
+  if f ~= "text" then return report.render(M.materialize(doc), opts) end -- html: either kind
   return M.text(doc, opts.output == nil and report.use_color(opts))
 end
 
@@ -255,13 +246,7 @@ end
 --- target that could not be read (an error), is at or above fail_on.
 function M.exit_code(doc, fail_on, rank)
   local worst = 0
-  for _, d in ipairs(doc.functions) do
-    for _, step in ipairs(d.steps) do
-      for _, f in ipairs(step.findings) do
-        if not f.suppressed then worst = math.max(worst, rank[f.severity]) end
-      end
-    end
-  end
+  for _, e in ipairs(doc.functions) do worst = math.max(worst, e.worst) end
   for _, t in ipairs(doc.targets) do
     if t.status == "error" then worst = math.max(worst, rank.error) end
   end
