@@ -79,7 +79,8 @@ Core options --yes (apply without asking), --dry-run (show, send nothing) and
 
 exit codes: 0 nothing at or above --fail-on, 1 findings, 2 usage or unknown function,
 3 credentials or runtime error, 4 fixes offered but none applied (no terminal and no
---yes, or --dry-run), 5 a fix failed]]
+--yes, or --dry-run), 5 a fix failed, or in a fleet an account, region or function could
+not be read while the rest went on]]
 
 M.formats = { text = true, json = true, markdown = true, junit = true, sarif = true }
 M.ranks = finding.RANK

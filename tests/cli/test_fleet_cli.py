@@ -200,7 +200,7 @@ class FleetTest(CliTestCase):
             r = self.fleet(fake, '--accounts', accounts, '--role-name', 'fleet-ro',
                            '--external-id', 'xid-1', '--match', 'idle-*', '--format', 'json')
             calls = fake.requests()
-        self.assertEqual(r.code, 1, repr(r))
+        self.assertEqual(r.code, 5, repr(r))  # partial: one account could not be read
         doc = r.json()
         targets = sorted(doc['targets'], key=lambda t: t['status'])
         self.assertEqual(targets[0]['status'], 'error')
@@ -301,6 +301,13 @@ class FleetTest(CliTestCase):
         self.assertEqual(proc.returncode, 1)
         self.assertEqual(json.loads(out)['verdict']['functions'], 4)  # stdout: the report only
         self.assertRegex(shown.decode(), r'fleet: \d+/4 functions .* calls .* throttles absorbed')
+
+    def test_no_usable_target_is_a_runtime_error(self):
+        with fake_aws(fleet_world()) as fake:
+            r = self.fleet(fake, '--accounts', '999999999999', '--role-name', 'fleet-ro')
+        self.assertEqual(r.code, 3, repr(r))
+        self.assertIn('target 999999999999 us-east-1: cannot assume '
+                      'arn:aws:iam::999999999999:role/fleet-ro: AccessDenied', r.out)
 
     def test_usage_errors_are_one_line_exit_2(self):
         cases = [

@@ -8,6 +8,7 @@
 -- builds the same document from shard reports (merge()). While it is built, the document's
 -- `functions` are entries of triage.fleet.store (each report as JSON text and a summary);
 -- materialize() gives the document with every report decoded.
+local exit = require("triage.exit")
 local finding = require("triage.finding")
 local json = require("runbook.json")
 local junit = require("triage.junit")
@@ -242,15 +243,20 @@ function M.render(doc, opts)
   return M.text(doc, opts.output == nil and report.use_color(opts))
 end
 
---- The exit code over the whole fleet: 1 when a function's unsuppressed finding, or a
---- target that could not be read (an error), is at or above fail_on.
+--- The exit code over the whole fleet (docs/exit-codes.md): 1 when an unsuppressed finding
+--- is at or above fail_on; 5 (partial) when a target or a function could not be read
+--- while others were; 3 when no target could be read at all; the strongest wins.
 function M.exit_code(doc, fail_on, rank)
   local worst = 0
   for _, e in ipairs(doc.functions) do worst = math.max(worst, e.worst) end
+  local failed, holes = 0, false
   for _, t in ipairs(doc.targets) do
-    if t.status == "error" then worst = math.max(worst, rank.error) end
+    if t.status == "error" then failed = failed + 1 end
+    if t.errors and #t.errors > 0 then holes = true end
   end
-  return worst >= rank[fail_on] and 1 or 0
+  local findings = worst >= rank[fail_on] and exit.FINDINGS or exit.OK
+  if failed > 0 and failed == #doc.targets then return exit.combine(findings, exit.RUNTIME) end
+  return exit.combine(findings, (failed > 0 or holes) and exit.PARTIAL or nil)
 end
 
 return M
