@@ -9,6 +9,7 @@
 -- reports is kept once (the first); a target that could not be read in any of them stays
 -- reported. Reads no AWS. Exit as a fleet triage: 0, 1 when a finding is at or above
 -- --fail-on, 2 on a usage error or a file that is not a runbook JSON report.
+local argv = require("triage.argv")
 local cli = require("triage.cli")
 local finding = require("triage.finding")
 local fleet_report = require("triage.fleet.report")
@@ -20,8 +21,6 @@ local M = {}
 M.usage = "usage: runbook merge [--format text|json|markdown|junit|sarif|html] [--output FILE]"
   .. " [--fail-on ok|info|warn|fail|error] REPORT.json..."
 
-local VALUES = { ["--format"] = "format", ["--output"] = "output", ["--fail-on"] = "fail_on" }
-
 local function fail(fmt, ...)
   io.stderr:write("runbook merge: ", fmt:format(...), "\n")
   return 2
@@ -29,32 +28,11 @@ end
 
 --- The arguments: {format, output, fail_on, files = {...}} | nil, message
 function M.parse(args)
-  local opts, i = { format = "text", fail_on = "fail", files = {} }, 1
-  while i <= #args do
-    local a = args[i]
-    local name, inline = a:match("^(%-%-[%w-]+)=(.*)$")
-    name = name or a
-    if VALUES[name] then
-      local value = inline
-      if not value then
-        i = i + 1
-        value = args[i]
-        if value == nil then return nil, "missing value for " .. name end
-      end
-      opts[VALUES[name]] = value
-    elseif a == "--help" or a == "-h" then
-      return { help = true }
-    elseif a:sub(1, 1) == "-" then
-      return nil, ("unknown option '%s': %s"):format(a, M.usage)
-    else
-      opts.files[#opts.files + 1] = a
-    end
-    i = i + 1
-  end
-  if not cli.formats[opts.format] then
-    return nil, ("invalid --format '%s': text, json, markdown, junit, sarif or html")
-      :format(opts.format)
-  end
+  local opts, problem = argv.parse(args, { usage = M.usage, many = "files",
+    formats = cli.formats,
+    values = { ["--format"] = "string", ["--output"] = "string", ["--fail-on"] = "string" } })
+  if not opts or opts.help then return opts, problem end
+  opts.fail_on = opts["fail-on"] or "fail"
   if finding.RANK[opts.fail_on] == nil or opts.fail_on == "skip" then
     return nil, ("invalid --fail-on '%s': ok, info, warn, fail or error"):format(opts.fail_on)
   end

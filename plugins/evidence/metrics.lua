@@ -60,6 +60,12 @@ local function fetch(ctx, name, statistic, opts)
     local at = M.epoch(d.Timestamp)
     if value ~= nil and at then points[#points + 1] = { time = at, value = value } end
   end
+  return M.series_of(points, period, name, statistic)
+end
+
+--- A series from its points ({time, value}, any order): sorted, with its total and max.
+--- (GetMetricStatistics here and a fleet's GetMetricData sweep give the same shape.)
+function M.series_of(points, period, name, statistic)
   table.sort(points, function(a, b) return a.time < b.time end)
   local total, max = 0, nil
   for _, p in ipairs(points) do

@@ -5,15 +5,18 @@
 --     values = { ["--steps"] = "list", ["--format"] = "string" }, -- "--x V" and "--x=V"
 --     flags = { ["--fix"] = "fix" },
 --     positional = "id",                                         -- at most one
+--     -- or many = "files": every other argument, in order, in opts.files
+--     formats = { text = true, json = true },                    -- the default
 --   })
 --
 -- Pure: a usage problem comes back as nil, "one line naming it" (the command prints it and
--- exits 2). --help / -h gives { help = true }. --format is checked to be text or json.
+-- exits 2). --help / -h gives { help = true }. --format is checked against spec.formats.
 local M = {}
 
 --- Parses `args` (an array of strings) by `spec`: opts | nil, message.
 function M.parse(args, spec)
   local opts, i = { format = "text" }, 1
+  if spec.many then opts[spec.many] = {} end
   for name, kind in pairs(spec.values or {}) do
     if kind == "list" then opts[name:sub(3)] = {} end
   end
@@ -36,6 +39,8 @@ function M.parse(args, spec)
       opts[spec.flags[a]] = true
     elseif a == "--help" or a == "-h" then
       return { help = true }
+    elseif a:sub(1, 1) ~= "-" and spec.many then
+      opts[spec.many][#opts[spec.many] + 1] = a
     elseif a:sub(1, 1) == "-" or not spec.positional or opts[spec.positional] then
       return nil, ("unexpected argument '%s': %s"):format(a, spec.usage)
     else
@@ -43,8 +48,12 @@ function M.parse(args, spec)
     end
     i = i + 1
   end
-  if opts.format ~= "text" and opts.format ~= "json" then
-    return nil, ("invalid --format '%s': text or json"):format(opts.format)
+  local formats = spec.formats or { text = true, json = true }
+  if not formats[opts.format] then
+    local names = {}
+    for name in pairs(formats) do names[#names + 1] = name end
+    table.sort(names)
+    return nil, ("invalid --format '%s': %s"):format(opts.format, table.concat(names, ", "))
   end
   return opts
 end

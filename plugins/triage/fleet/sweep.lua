@@ -64,14 +64,7 @@ local function series_of(result, name, stat, period)
     local at, value = metrics.epoch(t), result.Values[i]
     if at and value ~= nil then points[#points + 1] = { time = at, value = value } end
   end
-  table.sort(points, function(a, b) return a.time < b.time end)
-  local total, max = 0, nil
-  for _, p in ipairs(points) do
-    total = total + p.value
-    if max == nil or p.value > max then max = p.value end
-  end
-  return { points = points, total = total, max = max, period = period, metric = name,
-           statistic = stat }
+  return metrics.series_of(points, period, name, stat)
 end
 
 -- Sends the queries in batches of M.batch, following NextToken; results by query id:
