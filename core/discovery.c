@@ -5,12 +5,14 @@
  * (RUNBOOK_PATH comes in, XDG_STATE_HOME, XDG_CONFIG_HOME and HOME are read here) and
  * the file system. It must never put ./.runbook/ or a runbook found only in the current
  * directory on the search path unless the trust store has it with the same content hash;
- * it prints one line on stderr for each such place it skips. */
+ * it prints one line on stderr for each such place it skips. A ./.runbook/ without a Lua
+ * file (only suppressions.json, say) holds no code: it is neither trusted nor noted. */
 #include "discovery.h"
 
 #include "buf.h"
 #include "trust.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -30,6 +32,35 @@ static int is_dir(const char *path) {
 static int is_file(const char *path) {
   struct stat st;
   return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/* Whether dir holds a Lua file, looking `depth` levels down (.runbook/steps/x.lua is
+ * two). A ./.runbook/ holding only data (suppressions.json) is no code to trust or to
+ * skip. */
+static int has_lua(const char *dir, int depth) {
+  DIR *d = opendir(dir);
+  if (!d)
+    return 0;
+  int found = 0;
+  struct dirent *e;
+  while (!found && (e = readdir(d)) != NULL) {
+    if (e->d_name[0] == '.')
+      continue;
+    rb_buf path = RB_BUF_INIT;
+    if (rb_buf_printf(&path, "%s/%s", dir, e->d_name) != 0) {
+      rb_buf_free(&path);
+      found = 1; /* out of memory: treat it as code, the careful answer */
+      break;
+    }
+    size_t len = strlen(e->d_name);
+    if (len > 4 && strcmp(e->d_name + len - 4, ".lua") == 0 && is_file(path.data))
+      found = 1;
+    else if (depth > 0 && is_dir(path.data))
+      found = has_lua(path.data, depth - 1);
+    rb_buf_free(&path);
+  }
+  closedir(d);
+  return found;
 }
 
 /* Takes ownership of s (NULL: out of memory); returns it, or NULL. */
@@ -181,7 +212,7 @@ int rb_discovery_build(rb_discovery *d, const rb_discovery_input *in) {
   if (in->runbook_path && add_runbook_path(d, in->runbook_path) != 0)
     return -1;
   int local_ok = 0;
-  if (is_dir(LOCAL_DIR)) {
+  if (is_dir(LOCAL_DIR) && has_lua(LOCAL_DIR, 3)) {
     rb_trust_status st = trusted(LOCAL_DIR);
     local_ok = st == RB_TRUST_OK;
     if (!local_ok)

@@ -72,6 +72,16 @@ class LocalDirTest(TrustTestCase):
         self.assertIn(NOTE, r.err)
         self.assertEqual(r.err.count('\n'), 1, r.err)
 
+    def test_a_dot_runbook_of_data_only_is_no_code_and_gets_no_note(self):
+        self.local('.runbook/suppressions.json', '[]\n')
+        self.local('.runbook/notes/README', 'accepted findings\n')
+        r = self.rb(self.probe)
+        self.assertOk(r)
+        self.assertEqual(r.err, '')
+        self.local('.runbook/steps/deep/mine.lua', 'return {}\n')  # code, three levels down
+        r = self.rb(self.probe)
+        self.assertIn(NOTE, r.err)
+
     def test_a_trusted_dot_runbook_is_used(self):
         self.local('.runbook/team_mod.lua', 'return "from .runbook"\n')
         t = self.rb('trust', '.runbook')
