@@ -37,13 +37,15 @@ function M.ready()
     .. "--journal FILE (nothing was read or changed)"):format(err.message)
 end
 
--- The findings to offer, in report order: those with a plan, from the selected steps.
+-- The findings to offer, in report order: those with a plan, from the selected steps; a
+-- suppressed finding is one the team accepted, so its fix is not offered.
 local function offered(items, only)
   local out = {}
   for _, item in ipairs(items) do
     if only == true or only[item.id] then
       for _, f in ipairs(item.record.findings) do
-        if f.fix and f.fix.plan and (finding.RANK[f.severity] or 0) >= finding.RANK.info then
+        if f.fix and f.fix.plan and not f.suppressed
+            and (finding.RANK[f.severity] or 0) >= finding.RANK.info then
           out[#out + 1] = { item = item, finding = f }
         end
       end

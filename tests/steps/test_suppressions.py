@@ -74,6 +74,16 @@ class SuppressionsTest(CliTestCase):
         self.assertIn('*suppressed: load test, throttled on purpose (until %s)*' % FUTURE,
                       md.out)
 
+    def test_fix_does_not_offer_a_suppressed_findings_fix(self):
+        path = self.write('supp.json', doc(entry()))
+        offered = self.triage('--fix', '--dry-run', fmt='text')
+        self.assertEqual(offered.code, 4, repr(offered))  # offered, nothing applied
+        self.assertIn('(1/1) Fix [throttle]', offered.err)
+        r = self.triage('--suppressions', path, '--fix', '--dry-run', fmt='text')
+        self.assertEqual(r.code, 0, repr(r))
+        self.assertNotIn('Fix [throttle]', r.err + r.out)
+        self.assertIn('Fixes: no finding has a fix to apply', r.out)
+
     def test_default_file_in_current_directory(self):
         self.write('.runbook/suppressions.json', doc(entry()))
         r = self.triage(cwd=self.dir)
