@@ -15,6 +15,8 @@ import time
 import unittest
 import xml.etree.ElementTree as ET
 
+import jsonschema
+
 from clitest import BIN, CliTestCase, ROOT
 
 from harness import fake_aws
@@ -174,6 +176,9 @@ class FleetTest(CliTestCase):
         self.assertEqual(junit.out, '')
         root = ET.parse(out).getroot()
         self.assertEqual(len(root.findall('testsuite')), 4)
+        with open(os.path.join(ROOT, 'tests', 'schemas', 'sarif-schema-2.1.0.json'),
+                  encoding='utf-8') as fh:
+            jsonschema.validate(json.loads(sarif.out), json.load(fh))
         results = json.loads(sarif.out)['runs'][0]['results']
         self.assertTrue(any(ARN + 'idle-api-fn' in json.dumps(x['locations']) for x in results))
         self.assertIn('| account | region | function | verdict | finding |', md.out)
