@@ -38,8 +38,11 @@ def json_safe(value):
 class App:
     """Everything a request thread shares."""
 
-    def __init__(self, world, models, faults, log_path=None):
-        self.world = world
+    def __init__(self, world, models, faults, log_path=None, quotas=None, latency_ms=0):
+        self.universe = world
+        self.world = world.primary  # the first world: traffic, credential endpoints
+        self.quotas = quotas  # quotas.Quotas or None (no request-rate limits)
+        self.latency_ms = latency_ms
         self.models = models
         self.faults = faults
         self.port = None
@@ -81,6 +84,10 @@ class App:
             'request_id': call.request_id,
             'duration_ms': round((finished - call.started).total_seconds() * 1000, 1),
         }
+        if call.quota:
+            entry['quota'] = call.quota  # throttled by this quota entry's bucket
+        if call.world is not None and not self.universe.single:
+            entry['account'] = call.world.account_id
         if call.fake_bug:
             entry['fake_bug'] = True  # the fake itself failed; see its --log / stderr
         if call.signature_ok is False and call.canonical_request:
@@ -143,7 +150,9 @@ def handle(app, method, path, body):
             app.faults.add(_load(body))
             return _json(200, app.faults.snapshot())
         if route == ('GET', '/__fake/world'):
-            return _json(200, json_safe(app.world.to_json()))
+            return _json(200, json_safe(app.universe.to_json()))
+        if route == ('GET', '/__fake/quotas'):
+            return _json(200, app.quotas.snapshot() if app.quotas else None)
         if route == ('POST', '/__fake/traffic'):
             with app.world.lock:
                 return _json(200, traffic.add(app.world, _load(body)))

@@ -20,6 +20,7 @@ import credential_endpoints
 import errors
 import handlers
 import parse
+import quotas
 import serialize
 import sigv4
 import validation
@@ -74,6 +75,8 @@ class Call:
         self.caller = None
         self.auth_problem = None
         self.fake_bug = False
+        self.world = None  # the (account, Region) world the request reaches
+        self.quota = None  # the quota entry that throttled it, if any
         self.labels = {}
         self.template_keys = set()
 
@@ -123,9 +126,10 @@ def _route_error(call, exc, form):
 def _authenticate(app, call):
     """Raise sigv4.AuthProblem unless the request is correctly signed."""
     req, sig = call.request, call.sig
-    cred = app.world.credential(sig.access_key_id)
+    cred = app.universe.credential(sig.access_key_id)
     if cred is None:
         raise sigv4.AuthProblem('unknown_key')
+    call.world = app.universe.world_for(cred, sig.region, call.service.name)
     sigv4.check_time(sig, call.server_now)
     sigv4.check_token(sig, cred, call.server_now)
     call.caller = cred
@@ -161,7 +165,7 @@ def _parse_params(call, form):
 
 
 def _resource_for(app, call):
-    params, world = call.params or {}, app.world
+    params, world = call.params or {}, call.world or app.world
     if call.service.name == 'lambda' and params.get('FunctionName'):
         name = params['FunctionName']
         if name.startswith('arn:'):
@@ -231,10 +235,11 @@ def _run_handler(app, call):
     handler = handlers.lookup(call.service.name, call.operation)
     if handler is None:
         raise not_implemented(call.service.name, call.protocol, call.operation)
-    ctx = handlers.Ctx(app.world, call.service.name, call.operation,
+    world = call.world or app.world
+    ctx = handlers.Ctx(world, call.service.name, call.operation,
                        call.caller, call.request_id, call.server_now,
                        call.sig.region if call.sig else None, call.op)
-    with app.world.lock:
+    with world.lock:
         output = handler(ctx, call.params)
         return serialize.serialize(call.service, call.op, output, call.request_id)
 
@@ -271,6 +276,8 @@ def _identify(app, call, form):
 
 def _api(app, call):
     """The AWS API path of the pipeline; returns a Response or an AwsError."""
+    if app.latency_ms:
+        time.sleep(app.latency_ms / 1000.0)  # no lock held: requests overlap
     form = _form_pairs(call.request)
     problem = _identify(app, call, form)
     if problem is not None:
@@ -290,6 +297,11 @@ def _api(app, call):
             return _auth_error(call, auth_problem)
     if route_problem is not None:
         return _route_error(call, route_problem, form)
+    if app.quotas is not None and call.world is not None:
+        call.quota = app.quotas.take(call.world.account_id, call.sig.region, name,
+                                     call.operation)
+        if call.quota is not None:
+            return quotas.throttle_error(name, call.protocol)
     try:
         call.params = _parse_params(call, form)
     except parse.ParseError as exc:

@@ -61,7 +61,8 @@ def _off_loopback(value):
 class FakeAws:
     """One running server; use fake_aws() or start()/stop()."""
 
-    def __init__(self, world='basic', faults=None, log=None, startup_timeout=20.0):
+    def __init__(self, world='basic', faults=None, log=None, startup_timeout=20.0,
+                 quotas=None, latency_ms=None):
         world_path = None if isinstance(world, dict) else resolve_world(world)
         self._tmp = tempfile.mkdtemp(prefix='fake_aws.')
         self.home = os.path.join(self._tmp, 'home')
@@ -69,6 +70,11 @@ class FakeAws:
         self.world_path = world_path or self._write('world.json', world)
         with open(self.world_path, encoding='utf-8') as fh:
             self.world = json.load(fh)
+        # a file of several worlds (universe.py): the client starts as the first one
+        self.primary = (self.world['worlds'][0] if isinstance(self.world.get('worlds'), list)
+                        and self.world['worlds'] else self.world)
+        self.quotas = quotas  # a quota table path, or 'default' (core/quotas.txt)
+        self.latency_ms = latency_ms
         self.faults_path = None
         if isinstance(faults, (list, dict)):
             self.faults_path = self._write('faults.json', faults)
@@ -95,6 +101,10 @@ class FakeAws:
             cmd += ['--faults', self.faults_path]
         if self.log_path:
             cmd += ['--log', self.log_path]
+        if self.quotas:
+            cmd += ['--quotas', self.quotas]
+        if self.latency_ms:
+            cmd += ['--latency-ms', str(self.latency_ms)]
         with open(self._stderr_path, 'wb') as err:
             self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
                                          stdout=subprocess.DEVNULL, stderr=err)
@@ -158,6 +168,10 @@ class FakeAws:
     def faults(self):
         return self.control('GET', '/__fake/faults')
 
+    def quota_state(self):
+        """{"throttles": {"SERVICE OPERATION": n}, "entries": [...]}, or None."""
+        return self.control('GET', '/__fake/quotas')
+
     def world_state(self):
         return self.control('GET', '/__fake/world')
 
@@ -173,7 +187,7 @@ class FakeAws:
 
     def credentials(self, index=0):
         """The world's credentials entry (access_key_id, secret_access_key, ...)."""
-        return self.world['credentials'][index]
+        return self.primary['credentials'][index]
 
     def env(self, base=None, creds=True):
         """Environment for a client under test (see run_with_fake.py for the rules)."""
@@ -198,7 +212,7 @@ class FakeAws:
                 env['AWS_SESSION_TOKEN'] = cred['session_token']
             else:
                 env.pop('AWS_SESSION_TOKEN', None)
-        env.setdefault('AWS_REGION', self.world.get('region', 'us-east-1'))
+        env.setdefault('AWS_REGION', self.primary.get('region', 'us-east-1'))
         if 'AWS_EC2_METADATA_SERVICE_ENDPOINT' not in env:
             env['AWS_EC2_METADATA_DISABLED'] = 'true'
         env['HOME'] = self.home
@@ -206,9 +220,9 @@ class FakeAws:
 
 
 @contextlib.contextmanager
-def fake_aws(world='basic', faults=None, log=None):
+def fake_aws(world='basic', faults=None, log=None, quotas=None, latency_ms=None):
     """Run a fake server for the duration of a with-block; always stops it."""
-    fake = FakeAws(world, faults, log)
+    fake = FakeAws(world, faults, log, quotas=quotas, latency_ms=latency_ms)
     fake.start()
     try:
         yield fake

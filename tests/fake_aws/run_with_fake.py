@@ -4,7 +4,8 @@
 Exists so a CLI test is a single command line:
 
     run_with_fake.py --world basic [--faults F.json] [--requests-out R.json] \
-        [--log L] [--no-creds] [--timeout S] -- runbook triage.lua my-fn
+        [--log L] [--quotas FILE|default] [--latency-ms MS] [--no-creds] [--timeout S] \
+        -- runbook triage.lua my-fn
 
 The command runs with AWS_ENDPOINT_URL and FAKE_AWS_URL = http://127.0.0.1:PORT; the
 world's first credentials in AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (and
@@ -38,6 +39,10 @@ def parse_args(argv):
     parser.add_argument('--faults', help='JSON file with a list of fault rules')
     parser.add_argument('--requests-out', help='write the request log (JSON) here')
     parser.add_argument('--log', help='server log file')
+    parser.add_argument('--quotas', metavar='FILE',
+                        help='enforce a quota table\'s request rates ("default": core/quotas.txt)')
+    parser.add_argument('--latency-ms', type=float, metavar='MS',
+                        help='delay every AWS answer by MS milliseconds')
     parser.add_argument('--no-creds', action='store_true',
                         help='do not put the world credentials in the environment')
     parser.add_argument('--timeout', type=float, help='kill the command after S seconds')
@@ -52,7 +57,8 @@ def parse_args(argv):
 
 def run(args):
     try:
-        fake = FakeAws(args.world, args.faults, args.log)
+        fake = FakeAws(args.world, args.faults, args.log, quotas=args.quotas,
+                       latency_ms=args.latency_ms)
         fake.start()
     except (RuntimeError, OSError, ValueError) as exc:
         print('run_with_fake: %s' % exc, file=sys.stderr)

@@ -7,7 +7,7 @@ models, serves a scenario "world" and injects faults. This file is only the HTTP
 layer and the command line; the pipeline is dispatch.py.
 
     /usr/bin/python3 tests/fake_aws/server.py --world W.json --port-file F \
-        [--faults FAULTS.json] [--log FILE]
+        [--faults FAULTS.json] [--log FILE] [--quotas FILE|default] [--latency-ms MS]
 
 Binds only 127.0.0.1, on an ephemeral port written atomically to --port-file once
 listening; serves until SIGTERM/SIGINT, POST /__fake/shutdown or the death of the
@@ -36,13 +36,15 @@ import control  # noqa: E402
 import dispatch  # noqa: E402
 import faults  # noqa: E402
 import handlers  # noqa: E402
+import quotas  # noqa: E402
 from models import Models  # noqa: E402
-from world import World, WorldError  # noqa: E402
+from universe import Universe  # noqa: E402
+from world import WorldError  # noqa: E402
 
 LISTEN_HOST = '127.0.0.1'
 WORLD_KEYS = ('description', 'account_id', 'region', 'credentials', 'sts', 'imds',
               'container', 'lambda', 'iam', 'logs', 'cloudwatch', 'ec2', 'apigateway',
-              'apigatewayv2', 'sqs', 'cloudtrail', 'xray', 'faults')
+              'apigatewayv2', 'sqs', 'cloudtrail', 'xray', 'faults', 'quotas', 'latency_ms')
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -132,17 +134,43 @@ def write_port_file(path, port):
 
 
 def load(world_path, faults_path):
-    world = World.from_file(world_path)
-    unknown = sorted(set(world.data) - set(WORLD_KEYS))
-    if unknown:
-        raise WorldError('unknown top-level key(s) in world %s: %s' % (world_path,
-                                                                      ', '.join(unknown)))
-    handlers.prepare(world)
-    rule_set = faults.Faults(faults.parse_rules(world.data.get('faults', [])))
+    """The Universe of worlds in world_path (one world or {"worlds": [...]}) and the
+    fault rules of the world and of faults_path."""
+    try:
+        with open(world_path, encoding='utf-8') as fh:
+            data = json.load(fh)
+    except (OSError, ValueError) as exc:
+        raise WorldError('cannot load world %r: %s' % (world_path, exc)) from None
+    if isinstance(data, dict) and 'worlds' not in data:
+        unknown = sorted(set(data) - set(WORLD_KEYS))
+        if unknown:
+            raise WorldError('unknown top-level key(s) in world %s: %s'
+                             % (world_path, ', '.join(unknown)))
+    universe = Universe(data, handlers.prepare)
+    universe.prepare_all()
+    rule_set = faults.Faults(faults.parse_rules(data.get('faults', [])))
     if faults_path:
         with open(faults_path, encoding='utf-8') as fh:
             rule_set.add(json.load(fh))
-    return world, rule_set
+    return universe, rule_set
+
+
+def options(top, args, world_dir):
+    """(Quotas or None, latency in ms) from the command line, else the world's
+    "quotas" (true: core/quotas.txt, or a table path relative to the world file) and
+    "latency_ms" keys."""
+    table = args.quotas if args.quotas is not None else top.get('quotas')
+    if table is True or table == 'default':
+        table = quotas.DEFAULT_TABLE
+    elif isinstance(table, str) and args.quotas is None:
+        table = os.path.join(world_dir, table)
+    elif table not in (None, False) and not isinstance(table, str):
+        raise WorldError('"quotas" must be true or the path of a quota table')
+    limits = quotas.Quotas(quotas.load(table)) if table else None
+    latency = args.latency_ms if args.latency_ms is not None else top.get('latency_ms', 0)
+    if not isinstance(latency, (int, float)) or latency < 0:
+        raise WorldError('latency must be a number of milliseconds >= 0, not %r' % latency)
+    return limits, float(latency)
 
 
 def main(argv=None):
@@ -151,13 +179,19 @@ def main(argv=None):
     parser.add_argument('--port-file', required=True)
     parser.add_argument('--faults')
     parser.add_argument('--log')
+    parser.add_argument('--quotas', metavar='FILE',
+                        help='enforce the request rates of this quota table ("default": '
+                        'core/quotas.txt)')
+    parser.add_argument('--latency-ms', type=float, metavar='MS',
+                        help='answer every AWS request after this delay')
     args = parser.parse_args(argv)
     try:
-        world, rule_set = load(args.world, args.faults)
-    except (WorldError, faults.FaultError, OSError, ValueError) as exc:
+        universe, rule_set = load(args.world, args.faults)
+        limits, latency_ms = options(universe.top, args, os.path.dirname(args.world))
+    except (WorldError, faults.FaultError, quotas.QuotaError, OSError, ValueError) as exc:
         print('fake_aws: %s' % exc, file=sys.stderr)
         return 2
-    app = control.App(world, Models(), rule_set, args.log)
+    app = control.App(universe, Models(), rule_set, args.log, limits, latency_ms)
     server = Server((LISTEN_HOST, 0), Handler)
     server.app = app
     app.port = server.server_address[1]

@@ -48,6 +48,7 @@ class Credential:
         except KeyError as exc:
             raise WorldError('credential entry lacks %s' % exc) from None
         self.session_token = raw.get('session_token')
+        self.account_id = account_id
         self.arn_explicit = 'arn' in raw
         self.arn = raw.get('arn') or 'arn:aws:iam::%s:user/runbook-tester' % account_id
         self.user_id = raw.get('user_id') or _fake_id('AIDA', self.arn)
@@ -71,21 +72,22 @@ class Credential:
 class World:
     """Loaded world: .data is the JSON tree (times resolved), .lock guards it."""
 
-    def __init__(self, data):
+    def __init__(self, data, loaded_at=None, lock=None, need_credentials=True):
         if not isinstance(data, dict):
             raise WorldError('a world must be a JSON object')
-        self.loaded_at = awstime.now()
+        self.loaded_at = loaded_at or awstime.now()
         self.data = _resolve_times(copy.deepcopy(data), self.loaded_at)
         self.account_id = str(self.data.get('account_id', DEFAULT_ACCOUNT))
         self.region = self.data.get('region', DEFAULT_REGION)
-        self.lock = threading.RLock()
+        self.lock = lock or threading.RLock()
+        self.universe = None  # set by universe.Universe (accounts, regions, routing)
         self.credentials = {}
         for raw in self.data.get('credentials', []):
             cred = Credential(raw, self.account_id)
             self.credentials[cred.access_key_id] = cred
-        if not self.credentials:
+        if not self.credentials and need_credentials:
             raise WorldError('a world needs at least one entry in "credentials"')
-        self.first_credential = next(iter(self.credentials.values()))
+        self.first_credential = next(iter(self.credentials.values()), None)
         self.state = {}  # per-service scratch state (IMDS tokens, rotation indexes)
 
     @classmethod

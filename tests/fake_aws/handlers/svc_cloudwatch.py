@@ -58,12 +58,24 @@ def prepare(world):
     world.section('cloudwatch').setdefault('alarms', [])
 
 
+def _key(namespace, name, dims):
+    return namespace, name, tuple(sorted(dims.items()))
+
+
 def _find(ctx, namespace, name, dims):
-    for metric in ctx.world.section('cloudwatch')['metrics']:
-        if metric['Namespace'] == namespace and metric['MetricName'] == name \
-                and metric['Dimensions'] == dims:
-            return metric
-    return None
+    """The world's metric with this identity, through an index (a GetMetricData call of
+    a fleet sweep asks for 500 metrics of a world holding thousands); the index is
+    rebuilt when metrics were added (traffic.py appends them)."""
+    metrics = ctx.world.section('cloudwatch')['metrics']
+    cached = ctx.world.state.get('cloudwatch_index')
+    if cached is None or cached[0] is not metrics or cached[1] != len(metrics):
+        index = {}
+        for metric in metrics:
+            index.setdefault(_key(metric['Namespace'], metric['MetricName'],
+                                  metric['Dimensions']), metric)
+        cached = (metrics, len(metrics), index)
+        ctx.world.state['cloudwatch_index'] = cached
+    return cached[2].get(_key(namespace, name, dims))
 
 
 def _percentile(bucket, name):
