@@ -16,7 +16,8 @@ kind (tests/worlds/*.json: its function, role, logs, metrics, APIs, queues, mapp
 VPC), renamed and moved to its account and Region, so each fault keeps the shape the step
 tests already prove the triage detects. Healthy functions get ordinary traffic metrics.
 --expect writes {FUNCTION_ARN: {"kind", "steps": [step ids that must fail], "idle",
-"status": the least those steps must report, "fail" or "warn"}} for every broken function. The same arguments always give the same files.
+"status": the least those steps must report, "fail" or "warn"}} for every broken
+function. The same arguments always give the same files.
 
     gen_world.py --functions N --regions us-east-1,us-west-2 [--accounts A,B]
         [--broken-share 0.1] [--seed S] [--role-name fleet-ro] --out WORLD.json
