@@ -369,7 +369,7 @@ static void web_identity_env_is_skipped_for_explicit_profile(void **state) {
 
 static void web_identity_from_profile(void **state) {
   fake *f = *state;
-  char text[512];
+  char text[1024]; /* the token path is up to 511 bytes (Release's -O3 checks) */
   snprintf(text, sizeof text,
            "[profile eks]\nweb_identity_token_file = %s\nrole_arn = " ROLE
            "\nsource_profile = ignored\n",
