@@ -5,7 +5,8 @@ GET /__fake/requests (every AWS request received, with service, operation, param
 key id, signature verdict, status, faults), POST /__fake/requests/clear, GET/POST
 /__fake/faults (replace), POST /__fake/faults/add, GET /__fake/world (current state,
 secrets dropped), POST /__fake/traffic (synthetic invocations: metrics and log lines
-at the current time, see traffic.py) and POST /__fake/shutdown. The request log never
+at the current time, see traffic.py), GET /__fake/quotas (throttles per operation when
+quotas are enforced) and POST /__fake/shutdown. The request log never
 holds a secret.
 """
 
@@ -130,6 +131,20 @@ def _load(body):
         raise faults_mod.FaultError('body is not JSON: %s' % exc) from None
 
 
+def _traffic_world(app, data):
+    """The world a traffic body is for: its "account_id" and "region" (popped from it)
+    in a file of several worlds, else the first world."""
+    if not isinstance(data, dict):
+        return app.world
+    account = str(data.pop('account_id', app.world.account_id))
+    region = data.pop('region', app.world.region)
+    world = app.universe.place(account, region)
+    if world is None:
+        raise traffic.TrafficError('traffic for account %s in %s: the server has no such '
+                                   'world' % (account, region))
+    return world
+
+
 def handle(app, method, path, body):
     """Answer a /__fake/ request."""
     route = (method, path.rstrip('/'))
@@ -154,8 +169,10 @@ def handle(app, method, path, body):
         if route == ('GET', '/__fake/quotas'):
             return _json(200, app.quotas.snapshot() if app.quotas else None)
         if route == ('POST', '/__fake/traffic'):
-            with app.world.lock:
-                return _json(200, traffic.add(app.world, _load(body)))
+            data = _load(body)
+            world = _traffic_world(app, data)
+            with world.lock:
+                return _json(200, traffic.add(world, data))
         if route == ('POST', '/__fake/shutdown'):
             return Response(200, {'Content-Type': 'application/json'}, b'{"ok": true}\n',
                             action='shutdown')

@@ -111,8 +111,9 @@ class FakeAws:
         deadline = time.monotonic() + self.startup_timeout
         while not os.path.exists(port_file):
             if self.proc.poll() is not None or time.monotonic() > deadline:
+                detail = self.stderr()  # read before stop() removes the file
                 self.stop()
-                raise RuntimeError('fake AWS server did not start: %s' % self.stderr())
+                raise RuntimeError('fake AWS server did not start: %s' % detail)
             time.sleep(0.02)
         with open(port_file, encoding='ascii') as fh:
             self.port = int(fh.read().strip())

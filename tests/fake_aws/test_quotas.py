@@ -144,6 +144,43 @@ class Table(unittest.TestCase):
         self.assertIsNone(limits.entry_for('lambda', 'Invoke'))
 
 
+class WorldKeys(unittest.TestCase):
+
+    def test_the_world_can_turn_quotas_and_latency_on(self):
+        world = {'credentials': [{'access_key_id': 'AKIDQUOTAWORLD000001',
+                                  'secret_access_key': 'q' * 40}],
+                 'quotas': TABLE, 'latency_ms': 50}
+        with FakeAws(world) as fake:
+            import testlib
+            client = testlib._SESSION.create_client(
+                'logs', endpoint_url=fake.url, region_name='us-east-1',
+                aws_access_key_id='AKIDQUOTAWORLD000001', aws_secret_access_key='q' * 40,
+                config=botocore.config.Config(retries={'total_max_attempts': 1}))
+            self.addCleanup(client.close)
+            codes = []
+            for _ in range(BURST + 1):
+                try:
+                    client.describe_log_groups()
+                    codes.append(None)
+                except ClientError as exc:
+                    codes.append(exc.response['Error']['Code'])
+            log = fake.requests()
+        self.assertEqual(codes, [None] * BURST + ['ThrottlingException'])
+        self.assertTrue(all(e['duration_ms'] >= 50 for e in log), log)
+
+    def test_a_bad_table_stops_the_server_with_one_line(self):
+        bad = os.path.join(HERE, '__pycache__', 'bad_quotas.txt')
+        os.makedirs(os.path.dirname(bad), exist_ok=True)
+        with open(bad, 'w', encoding='utf-8') as fh:
+            fh.write('lambda * many 3 src\n')
+        try:
+            with self.assertRaisesRegex(RuntimeError, r'fake_aws: .*bad_quotas.txt:1: '
+                                        r"PER_SECOND 'many' is not a positive number"):
+                FakeAws('basic', quotas=bad).start()
+        finally:
+            os.unlink(bad)
+
+
 class Latency(FakeTestCase):
     shared = False
 

@@ -129,6 +129,15 @@ class Routing(FakeTestCase):
                                  'User: arn:aws:iam::%s:user/runbook-tester is not authorized '
                                  'to perform: sts:AssumeRole on resource: %s' % (A, role))
 
+    def test_traffic_goes_to_the_world_named_by_account_and_region(self):
+        out = self.fake.traffic('a-west-fn', account_id=A, region='us-west-2', invocations=2)
+        self.assertEqual(out['log_group'], '/aws/lambda/a-west-fn')
+        logs = self.region_client('logs', 'us-west-2')
+        groups = logs.describe_log_groups()['logGroups']
+        self.assertEqual([g['logGroupName'] for g in groups], ['/aws/lambda/a-west-fn'])
+        with self.assertRaisesRegex(ValueError, 'no such world'):
+            self.fake.traffic('a-west-fn', account_id=B, region='eu-north-1')
+
     def test_the_role_account_trusts_its_own_callers(self):
         sts = self.region_client('sts', 'us-east-1', KEY_B, SECRET_B)
         out = sts.assume_role(RoleArn=UNTRUSTING, RoleSessionName='runbook')

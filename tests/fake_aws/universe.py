@@ -116,6 +116,13 @@ class Universe:
             return self.primary if account_id == self.primary.account_id else None
         return self._accounts.get(account_id)
 
+    def place(self, account_id, region):
+        """The world of this account and Region, or None (the one world of a classic
+        file for its own account, whatever the Region)."""
+        if self.single:
+            return self.primary if account_id == self.primary.account_id else None
+        return self._by_place.get((account_id, region))
+
     def world_for(self, cred, region, service):
         """The world a request signed with cred for region reaches."""
         if self.single or cred is None:

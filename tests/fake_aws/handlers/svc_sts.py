@@ -1,8 +1,11 @@
 """STS: who am I, and the role assumptions a credential chain performs.
 
 Exists so the client's credential providers (role_arn + source_profile, web identity)
-can be tested end to end: AssumeRole / AssumeRoleWithWebIdentity hand out credentials
-listed in the world, and the server then accepts requests signed with them.
+and a fleet's cross-account reads can be tested end to end: AssumeRole /
+AssumeRoleWithWebIdentity hand out credentials listed in the world (for a role of
+another account, that account's: the next requests then reach its worlds), checking the
+role's trust (allowed_callers, trusted_accounts) and external_id as AWS does, and the
+server then accepts requests signed with them.
 """
 
 import datetime
