@@ -60,6 +60,8 @@ KINDS = {
     'idle_disabled_mapping': (None, None, ['event_sources'], True),
 }
 ORDER = list(KINDS)
+# kinds whose scenario world has no metrics: (invocations, errors) per 5 minutes
+SYMPTOMS = {'access_denied': (10, 2)}
 
 
 def fail(message):
@@ -139,7 +141,10 @@ def transplant(kind, name, account, region):
     text = re.sub(r'(?<![\w-])%s' % re.escape(fn), name, text)
     text = UUID.sub(lambda m: fake_uuid(name, m.group(0)), text)
     text = text.replace(SRC_ACCOUNT, account).replace(SRC_REGION, region)
-    return json.loads(text)
+    part = json.loads(text)
+    if kind in SYMPTOMS:
+        part['cloudwatch']['metrics'] += symptom_metrics(name, *SYMPTOMS[kind])
+    return part
 
 
 def merge(into, part):
@@ -154,6 +159,16 @@ def merge(into, part):
 
 def _series(values, every='5m'):
     return {'start': '-%dm' % (5 * len(values)), 'every': every, 'values': values}
+
+
+def symptom_metrics(name, calls, errors):
+    """Invocations and Errors over the last hour, for a scenario whose world shows its
+    failures in logs only (a fleet triage picks functions by their metrics)."""
+    dims = {'FunctionName': name}
+    return [{'Namespace': 'AWS/Lambda', 'MetricName': 'Invocations', 'Dimensions': dims,
+             'Unit': 'Count', 'series': _series([calls] * 12)},
+            {'Namespace': 'AWS/Lambda', 'MetricName': 'Errors', 'Dimensions': dims,
+             'Unit': 'Count', 'series': _series([errors] * 12)}]
 
 
 def healthy_metrics(name, rng):
@@ -173,7 +188,7 @@ def healthy_metrics(name, rng):
 
 def plain_function(name, account, region, rng, **config):
     role = '%s-role' % name
-    conf = {'Runtime': rng.choice(['python3.12', 'nodejs20.x', 'python3.11']),
+    conf = {'Runtime': rng.choice(['python3.12', 'nodejs22.x', 'python3.13']),
             'Role': 'arn:aws:iam::%s:role/%s' % (account, role), 'Handler': 'app.handler',
             'Timeout': rng.choice([10, 15, 30]), 'MemorySize': rng.choice([128, 256, 512]),
             'LastModified': '-%dd' % rng.randint(2, 90)}
