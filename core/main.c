@@ -23,6 +23,7 @@
 #include "l_core.h"
 #include "l_fix.h"
 #include "lua_env.h"
+#include "rb_revision.h" /* RB_GIT_REVISION, generated at build time (cmake/revision.cmake) */
 #include "sandbox.h"
 
 #include <lauxlib.h>
@@ -99,7 +100,7 @@ static const char usage[] =
     "  --journal FILE        record every change in FILE (mode 0600), not in\n"
     "                        $XDG_STATE_HOME/runbook/journal.jsonl\n"
     "  -h, --help            this help\n"
-    "  --version             print the version\n"
+    "  --version             print the version and the git revision\n"
     "\n"
     "exit codes: 0 ok, 1 findings or a failed call, 2 usage error, 3 runtime or\n"
     "  credential error, 4 fixes offered but not applied, 5 partial (some functions,\n"
@@ -211,7 +212,7 @@ static int parse_core_option(int argc, char **argv, int *i, options *o) {
     return EXIT_OK;
   }
   if (strcmp(argv[*i], "--version") == 0) {
-    puts("runbook " RB_VERSION);
+    puts("runbook " RB_VERSION " (git " RB_GIT_REVISION ")");
     return EXIT_OK;
   }
   return -1;
@@ -256,28 +257,33 @@ static int is_dir(const char *path) {
   return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-/* Where plugins/ and runbooks/ live: beside an installed binary, else the source tree. */
+/* Where plugins/ and runbooks/ live: beside an installed binary
+ * (BINDIR/../share/runbook), else RUNBOOK_DATA_DIR, else, only for the binary of the
+ * build tree itself, the source tree. An installed copy never falls back to the source
+ * tree it was built from: that tree may be gone or newer than the binary. NULL when none
+ * applies. */
 static char *find_data_dir(void) {
   char exe[PATH_MAX];
   ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-  rb_buf b = RB_BUF_INIT;
+  char *found = NULL;
   if (n > 0) {
     exe[n] = '\0';
     char *slash = strrchr(exe, '/');
     if (slash)
       *slash = '\0';
-    rb_buf_printf(&b, "%s/../share/runbook", exe);
-    if (is_dir(b.data) && rb_buf_puts(&b, "") == 0) {
-      char *real = realpath(b.data, NULL);
-      rb_buf_free(&b);
-      return real;
-    }
+    rb_buf b = RB_BUF_INIT;
+    if (rb_buf_printf(&b, "%s/../share/runbook", exe) == 0 && is_dir(b.data))
+      found = realpath(b.data, NULL);
+    rb_buf_free(&b);
   }
-  rb_buf_free(&b);
-  const char *src = getenv("RUNBOOK_DATA_DIR");
-  if (src && is_dir(src))
-    return realpath(src, NULL);
-  return is_dir(RB_SOURCE_DIR "/plugins") ? rb_strdup(RB_SOURCE_DIR) : NULL;
+  const char *env = getenv("RUNBOOK_DATA_DIR");
+  if (!found && env && is_dir(env))
+    found = realpath(env, NULL);
+  char build[PATH_MAX];
+  if (!found && n > 0 && realpath(RB_BUILD_DIR, build) && strcmp(build, exe) == 0 &&
+      is_dir(RB_SOURCE_DIR "/plugins"))
+    found = rb_strdup(RB_SOURCE_DIR);
+  return found;
 }
 
 static void debug_to_stderr(void *ud, const char *text) {
@@ -477,6 +483,14 @@ int main(int argc, char **argv) {
   rb_discovery_input where = {o.plugin_dirs, getenv("RUNBOOK_PATH"),
                               o.command ? NULL : o.script, data_dir};
   int drc = rb_discovery_build(&found, &where);
+  if (drc == 1 && !data_dir) {
+    fprintf(stderr,
+            "runbook: cannot find '%s': no built-in runbooks (share/runbook beside the "
+            "binary); reinstall runbook or set RUNBOOK_DATA_DIR\n",
+            o.script);
+    rc = EXIT_RUNTIME;
+    goto done;
+  }
   if (drc == 1) {
     rc = usage_error("cannot find the script (give a path, or a name in runbooks/):",
                      o.script);

@@ -152,7 +152,8 @@ class CallTest(CliTestCase):
         self.assertIn('runbook [options] call SERVICE OPERATION', r.out)
         r = run(['--version'], base_env())
         self.assertOk(r)
-        self.assertRegex(r.out, r'^runbook \d+\.\d+\.\d+\n$')
+        self.assertRegex(r.out,
+                         r'^runbook \d+\.\d+\.\d+ \(git ([0-9a-f]{4,}(-dirty)?|unknown)\)\n$')
 
 
 if __name__ == '__main__':
