@@ -10,7 +10,6 @@ are reported, not dropped, so a misspelt parameter fails like it does at AWS.
 import base64
 import binascii
 import json
-import re
 
 import awstime
 
@@ -171,6 +170,14 @@ class _FormReader:
             self.flat[key] = value
         self.ec2 = ec2
         self.used = {'Action', 'Version'}
+        # every dotted prefix of a key -> the segments that follow it, so that finding a
+        # structure's or list's members does not scan every key (a GetMetricData call
+        # has 500 queries: thousands of keys)
+        self.children = {}
+        for key in self.flat:
+            parts = key.split('.')
+            for i in range(1, len(parts)):
+                self.children.setdefault('.'.join(parts[:i]), set()).add(parts[i])
 
     def name(self, shape, default):
         ser = shape.serialization
@@ -183,16 +190,10 @@ class _FormReader:
         return ser.get('name', default)
 
     def _indices(self, prefix):
-        found = set()
-        pattern = re.compile(re.escape(prefix) + r'\.(\d+)(?:\.|$)')
-        for key in self.flat:
-            m = pattern.match(key)
-            if m:
-                found.add(int(m.group(1)))
-        return sorted(found)
+        return sorted(int(seg) for seg in self.children.get(prefix, ()) if seg.isdigit())
 
     def _has_prefix(self, prefix):
-        return any(k.startswith(prefix + '.') for k in self.flat)
+        return prefix in self.children
 
     def read(self, shape, key):
         kind = shape.type_name
