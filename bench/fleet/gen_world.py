@@ -20,11 +20,12 @@ tests already prove the triage detects. Healthy functions get ordinary traffic m
 function. The same arguments always give the same files.
 
     gen_world.py --functions N --regions us-east-1,us-west-2 [--accounts A,B]
-        [--broken-share 0.1] [--seed S] [--role-name fleet-ro] --out WORLD.json
-        [--expect EXPECTED.json]
+        [--broken-share 0.1] [--seed S] [--role-name fleet-ro] [--external-id ID]
+        --out WORLD.json [--expect EXPECTED.json]
 
 With several accounts, every account has the role --role-name (trusted by the first
-account, whose credentials the harness exports), for `--accounts ... --role-name`.
+account, whose credentials the harness exports; requiring --external-id when given), for
+`runbook triage.lua --all --accounts A,B --role-name NAME [--external-id ID]`.
 """
 
 import argparse
@@ -259,8 +260,11 @@ def build(args):
             home['credentials'].append({'access_key_id': role_key, 'expires': '+6h',
                                         'secret_access_key': digest('role', account, length=40),
                                         'session_token': digest('token', account, length=60)})
-            home['sts'] = {'roles': {'arn:aws:iam::%s:role/%s' % (account, args.role_name): {
-                'credentials': role_key, 'trusted_accounts': [first]}}}
+            role = {'credentials': role_key, 'trusted_accounts': [first]}
+            if args.external_id:
+                role['external_id'] = args.external_id
+            home['sts'] = {'roles': {'arn:aws:iam::%s:role/%s' % (account, args.role_name):
+                                     role}}
     broken_count = int(round(args.functions * args.broken_share))
     broken = sorted(rng.sample(range(args.functions), broken_count))
     kind_of = {index: ORDER[i % len(ORDER)] for i, index in enumerate(broken)}
@@ -304,6 +308,7 @@ def parse_args(argv):
     parser.add_argument('--broken-share', type=float, default=0.1)
     parser.add_argument('--seed', default='1')
     parser.add_argument('--role-name', default='fleet-ro')
+    parser.add_argument('--external-id', help="the ExternalId each account's role requires")
     parser.add_argument('--out', required=True)
     parser.add_argument('--expect')
     args = parser.parse_args(argv)

@@ -4,7 +4,8 @@ A small world (every kind of breakage at least once, two accounts, two Regions) 
 served by the fake AWS, and a single-function triage of each broken function must
 report its expected step failing (a warning for a disabled mapping); a healthy one must
 not fail. Generation is deterministic, and 1,000 functions in two Regions are generated
-and loaded by the fake server in seconds.
+and loaded by the fake server in seconds. A fleet triage over two accounts reads each
+through its role (AssumeRole with the ExternalId; a wrong one fails every target).
 """
 
 import json
@@ -71,6 +72,41 @@ class GenWorldTest(CliTestCase):
                     continue
                 for step in want['steps']:
                     self.assertEqual(status.get(step), want['status'], status)
+
+    def test_a_fleet_over_two_accounts_assumes_each_accounts_role(self):
+        path, world, expect = self.generate(16, 0.25, '--accounts', ACCOUNTS,
+                                            '--external-id', 'xid-7')
+        args = ['triage.lua', '--all', '--accounts', ACCOUNTS, '--role-name', 'fleet-ro',
+                '--regions', REGIONS, '--format', 'json']
+        with fake_aws(path) as fake:
+            good = subprocess.run([BIN] + args + ['--external-id', 'xid-7'], env=fake.env(),
+                                  capture_output=True, text=True, timeout=300)
+            calls = fake.requests()
+            fake.clear_requests()
+            bad = subprocess.run([BIN] + args + ['--external-id', 'wrong'], env=fake.env(),
+                                 capture_output=True, text=True, timeout=300)
+        doc = json.loads(good.stdout)
+        self.assertEqual(sorted((t['account'], t['region'], t['status'], t['functions'])
+                                for t in doc['targets']),
+                         [(a, r, 'ok', 4) for a in ACCOUNTS.split(',') for r in REGIONS.split(',')])
+        assumed = [c for c in calls if c['operation'] == 'AssumeRole']
+        self.assertEqual(sorted((c['params']['RoleArn'], c['params']['RoleSessionName'],
+                                 c['status']) for c in assumed),
+                         [('arn:aws:iam::%s:role/fleet-ro' % a, 'runbook', 200)
+                          for a in ACCOUNTS.split(',')])
+        # each account's functions were read with its own role's credentials
+        listed = {(c['account'], c['region']) for c in calls
+                  if c['operation'] == 'ListFunctions'}
+        self.assertEqual(listed, {(a, r) for a in ACCOUNTS.split(',')
+                                  for r in REGIONS.split(',')})
+        states = {d['function']['arn']: {s['id']: s['status'] for s in d['steps']}
+                  for d in doc['functions']}
+        self.assertEqual(len(expect), 4)
+        for arn, want in expect.items():
+            self.assertEqual(states[arn][want['steps'][0]], want['status'], arn)
+        wrong = json.loads(bad.stdout)
+        self.assertEqual({t['status'] for t in wrong['targets']}, {'error'})
+        self.assertTrue(all('AccessDenied' in t['error'] for t in wrong['targets']))
 
     def test_generation_is_deterministic_and_spreads_over_regions(self):
         _, first, expect = self.generate(40, 0.25)
