@@ -11,7 +11,7 @@ import os
 import subprocess
 import unittest
 
-from clitest import BIN, CliTestCase, ROOT
+from clitest import CliTestCase, ROOT
 
 from harness import fake_aws
 
