@@ -7,7 +7,6 @@ last answer of a call it gives up on is not retried), and every function is repo
 or named in its target's errors when the client gave up on it.
 """
 
-import json
 import os
 import subprocess
 import unittest
