@@ -28,6 +28,7 @@ static int client_configure_retries(rb_client *c, rb_error *err) {
       (rc = rb_config_get(&env, c->profile, "max_attempts", &pattempts, err)) == 1)
     attempts = pattempts.data;
   rc = rc < 0 ? -1 : rb_retry_config_parse(mode, attempts, &c->retry_cfg, err);
+  c->retry_mode_explicit = mode && *mode;
   rb_buf_free(&pmode);
   rb_buf_free(&pattempts);
   if (rc != 0)
@@ -310,4 +311,29 @@ int rb_client_use_region(rb_client *c, const char *region, rb_error *err) {
 
 rb_client_stats rb_client_get_stats(const rb_client *c) {
   return c->stats;
+}
+
+static const char *const MODE_NAMES[] = {"legacy", "standard", "adaptive"};
+
+const char *rb_client_retry_mode(const rb_client *c, int *explicit_out) {
+  if (explicit_out)
+    *explicit_out = c->retry_mode_explicit;
+  return MODE_NAMES[c->retry_cfg.mode];
+}
+
+int rb_client_set_retry_mode(rb_client *c, const char *mode, rb_error *err) {
+  rb_retry_mode m;
+  if (strcmp(mode, "standard") == 0)
+    m = RB_RETRY_STANDARD;
+  else if (strcmp(mode, "adaptive") == 0)
+    m = RB_RETRY_ADAPTIVE;
+  else
+    return rb_error_set(err, "InvalidParameter",
+                        "retry mode must be standard or adaptive, got '%.64s'", mode);
+  if (c->retry_mode_explicit)
+    return 1; /* the operator's AWS_RETRY_MODE or profile setting stands */
+  c->retry_cfg.mode = m;
+  for (target *t = c->targets; t; t = t->next)
+    t->retry.cfg.mode = m;
+  return 0;
 }

@@ -34,6 +34,10 @@ typedef struct rb_client_config {
   /* Injected environment; NULL means the process environment. */
   const char *(*getenv)(void *ud, const char *name);
   void *env_ud;
+  /* Told when a call is given a wait by its operation's published rate (quotas.h), once
+   * per waiter with that waiter's `ud` (rb_client_call's): the seconds it will wait
+   * before its attempt goes. Runs inside rb_client_run_once; may be NULL. */
+  void (*paced)(void *call_ud, double seconds);
 } rb_client_config;
 
 /* Where a call goes and who signs it: a (credential set, region) pair. Every field may
@@ -144,7 +148,19 @@ typedef struct rb_client_stats {
   int shared;   /* calls answered by an identical earlier or in-flight read */
   int attempts; /* HTTP requests made (or replayed) */
   int retries;
+  int throttles; /* throttling errors AWS answered that were retried */
+  int paced;     /* attempts that waited for their operation's published rate */
+  double waited; /* seconds those attempts were given to wait, in total */
 } rb_client_stats;
 rb_client_stats rb_client_get_stats(const rb_client *c);
+
+/* The retry mode in force ("legacy", "standard", "adaptive"); *explicit_out (may be
+ * NULL) is 1 when AWS_RETRY_MODE or the profile's retry_mode chose it. */
+const char *rb_client_retry_mode(const rb_client *c, int *explicit_out);
+/* Switches the retry mode ("standard" or "adaptive") of every target, made or to come,
+ * unless the environment or the profile chose one (returns 1 and changes nothing then).
+ * Returns 0 when switched, -1 with err for an unknown mode. A switch to adaptive mode
+ * starts each target's adaptive limiter afresh. */
+int rb_client_set_retry_mode(rb_client *c, const char *mode, rb_error *err);
 
 #endif

@@ -54,8 +54,9 @@ done:
   rb_buf_free(&path);
 }
 
-/* The wait the operation's published rate (ratelimit.h) asks of this attempt on its
- * (credential set, region) target: 0 for an operation without one. */
+/* The wait the operation's published rate (quotas.h) asks of this attempt on its
+ * (credential set, region) target: 0 for an operation without one. Operations that share
+ * their service's `*` entry get the same entry, hence the same bucket. */
 static double op_limit_wait(call *k, double now) {
   const rb_rate *rate = rb_ratelimit_known(k->service, k->operation);
   if (!rate)
@@ -75,6 +76,16 @@ static double op_limit_wait(call *k, double now) {
   return rb_bucket_take(&l->bucket, now);
 }
 
+/* Counts a published-rate wait given to `k` and tells each of its waiters. */
+static void note_paced(rb_client *c, call *k, double wait) {
+  c->stats.paced++;
+  c->stats.waited += wait;
+  k->paced_wait += wait;
+  if (c->cfg.paced)
+    for (waiter *w = k->waiters; w; w = w->next)
+      c->cfg.paced(w->ud, wait);
+}
+
 void client_start_due_attempts(rb_client *c) {
   double now = client_wall_now();
   for (call *k = c->calls; k; k = k->next) {
@@ -86,6 +97,8 @@ void client_start_due_attempts(rb_client *c) {
     if (!k->send_token && !c->offline) {
       double wait = rb_retry_before_send(&k->to->retry, now);
       double paced = op_limit_wait(k, now);
+      if (paced > 0)
+        note_paced(c, k, paced);
       if (paced > wait)
         wait = paced;
       k->send_token = 1;
@@ -144,6 +157,8 @@ void client_attempt_done(rb_client *c, call *k, int status, rb_headers *headers,
   if (rb_retry_should_retry(&k->to->retry, &e, k->attempt, client_random01(c), &delay,
                             &cost)) {
     k->quota_cost = cost;
+    if (rb_retry_classify(&e) == RB_ERR_THROTTLE)
+      c->stats.throttles++;
     schedule_retry(c, k, delay);
     return;
   }

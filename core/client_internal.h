@@ -20,6 +20,7 @@
 #include "http.h"
 #include "json_canon.h"
 #include "protocol.h"
+#include "quotas.h"
 #include "ratelimit.h"
 #include "retry.h"
 #include "transport.h"
@@ -94,6 +95,7 @@ typedef struct call {
   int quota_cost;    /* retry quota taken by the latest retry */
   int send_token;    /* the adaptive rate limiter already granted the next attempt */
   double not_before; /* earliest start of the next attempt */
+  double paced_wait; /* seconds its attempts were given by published rates, in total */
   call_state state;
   cJSON *result; /* final result (kept for sharing), NULL on error */
   rb_error err;
@@ -117,6 +119,7 @@ struct rb_client {
   rb_http *http;           /* for credential endpoints and STS; NULL when offline */
   int offline;             /* the transport replays: no credentials, signing, pacing */
   rb_retry_config retry_cfg;
+  int retry_mode_explicit; /* AWS_RETRY_MODE or the profile chose retry_cfg.mode */
   unsigned long long rng;
   int scope_id; /* the open write scope (client_scope.c), 0 when none */
   int next_scope_id;

@@ -16,6 +16,8 @@ extern const struct rb_embedded_file rb_embedded_models[];
  * command)
  */
 extern const struct rb_embedded_file rb_embedded_lua[];
+/* core/quotas.txt, the published request rates: "quotas" (quotas.c) */
+extern const struct rb_embedded_file rb_embedded_quotas[];
 
 /* The entry of that name, or NULL. */
 const struct rb_embedded_file *rb_embedded_find(const struct rb_embedded_file *files,

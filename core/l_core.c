@@ -44,6 +44,8 @@ typedef struct completion {
   cJSON *result;
   rb_error err;
   int done;
+  double paced_from, paced_until; /* when it was told to wait for a published rate
+                                     (quotas.h), and until when (core.clock seconds) */
   struct completion *next;
 } completion;
 
@@ -127,6 +129,22 @@ void rb_lcore_configure(lua_State *L, const rb_client_config *cfg) {
   lua_setfield(L, LUA_REGISTRYINDEX, STATE_KEY);
 }
 
+static double wall_clock(void) {
+  struct timeval tv;
+  gettimeofday(&tv, NULL);
+  return (double)tv.tv_sec + (double)tv.tv_usec / 1e6;
+}
+
+/* The client's word that a call will wait for its operation's published rate. */
+static void on_paced(void *ud, double seconds) {
+  completion *c = ud;
+  double now = wall_clock();
+  if (c->paced_until == 0)
+    c->paced_from = now;
+  if (now + seconds > c->paced_until)
+    c->paced_until = now + seconds;
+}
+
 static rb_client *client_get(lua_State *L, core_state *s, rb_error *err) {
   if (s->client)
     return s->client;
@@ -134,6 +152,7 @@ static rb_client *client_get(lua_State *L, core_state *s, rb_error *err) {
     *err = s->client_err;
     return NULL;
   }
+  s->cfg.paced = on_paced;
   s->client = rb_client_new(&s->cfg, &s->client_err);
   if (!s->client) {
     s->client_failed = 1;
@@ -265,6 +284,12 @@ static void push_completion(lua_State *L, const completion *c) {
   lua_createtable(L, 0, 3);
   lua_pushinteger(L, c->id);
   lua_setfield(L, -2, "id");
+  if (c->paced_until > 0) {
+    lua_pushnumber(L, c->paced_from);
+    lua_setfield(L, -2, "paced_from");
+    lua_pushnumber(L, c->paced_until);
+    lua_setfield(L, -2, "paced_until");
+  }
   if (c->result) {
     rb_lua_push_cjson(L, c->result);
     lua_setfield(L, -2, "result");
@@ -378,14 +403,87 @@ static int core_stats(lua_State *L) {
   lua_setfield(L, -2, "attempts");
   lua_pushinteger(L, st.retries);
   lua_setfield(L, -2, "retries");
+  lua_pushinteger(L, st.throttles);
+  lua_setfield(L, -2, "throttles");
   return 1;
+}
+
+/* core.limiter_stats() -> {waited = seconds calls were given to wait by published rates,
+ * paced = how many attempts waited, throttles = throttling answers retried, attempts} */
+static int core_limiter_stats(lua_State *L) {
+  core_state *s = state_get(L);
+  rb_client_stats st = {0};
+  if (s->client)
+    st = rb_client_get_stats(s->client);
+  lua_createtable(L, 0, 4);
+  lua_pushnumber(L, st.waited);
+  lua_setfield(L, -2, "waited");
+  lua_pushinteger(L, st.paced);
+  lua_setfield(L, -2, "paced");
+  lua_pushinteger(L, st.throttles);
+  lua_setfield(L, -2, "throttles");
+  lua_pushinteger(L, st.attempts);
+  lua_setfield(L, -2, "attempts");
+  return 1;
+}
+
+/* core.paced(id) -> from, until: when the pending call `id` was told to wait for its
+ * operation's published rate and until when (core.clock seconds); nil when it was not
+ * (or no such call is pending) */
+static int core_paced(lua_State *L) {
+  lua_Integer id = luaL_checkinteger(L, 1);
+  core_state *s = state_get(L);
+  for (const completion *c = s->pending; c; c = c->next)
+    if (c->id == id && c->paced_until > 0) {
+      lua_pushnumber(L, c->paced_from);
+      lua_pushnumber(L, c->paced_until);
+      return 2;
+    }
+  lua_pushnil(L);
+  return 1;
+}
+
+/* core.retry_mode() -> "standard" | "adaptive" | "legacy", chosen (true when
+ * AWS_RETRY_MODE or the profile set it) | nil, err */
+static int core_retry_mode(lua_State *L) {
+  core_state *s = state_get(L);
+  rb_error err;
+  rb_error_clear(&err);
+  rb_client *client = client_get(L, s, &err);
+  if (!client)
+    return rb_lua_fail(L, &err);
+  int chosen = 0;
+  lua_pushstring(L, rb_client_retry_mode(client, &chosen));
+  lua_pushboolean(L, chosen);
+  return 2;
+}
+
+/* core.set_retry_mode("adaptive"|"standard") -> true | false, why (the environment or
+ * the profile chose a mode, which stands) | nil, err; a bad mode is misuse and raises */
+static int core_set_retry_mode(lua_State *L) {
+  const char *mode = luaL_checkstring(L, 1);
+  luaL_argcheck(L, strcmp(mode, "standard") == 0 || strcmp(mode, "adaptive") == 0, 1,
+                "retry mode must be 'standard' or 'adaptive'");
+  core_state *s = state_get(L);
+  rb_error err;
+  rb_error_clear(&err);
+  rb_client *client = client_get(L, s, &err);
+  if (!client)
+    return rb_lua_fail(L, &err);
+  int rc = rb_client_set_retry_mode(client, mode, &err);
+  if (rc < 0)
+    return rb_lua_fail(L, &err);
+  lua_pushboolean(L, rc == 0);
+  if (rc == 0)
+    return 1;
+  lua_pushfstring(L, "retry mode %s was chosen by AWS_RETRY_MODE or the profile",
+                  rb_client_retry_mode(client, NULL));
+  return 2;
 }
 
 /* core.clock() -> wall-clock seconds as a float, for measuring durations */
 static int core_clock(lua_State *L) {
-  struct timeval tv;
-  gettimeofday(&tv, NULL);
-  lua_pushnumber(L, (lua_Number)tv.tv_sec + (lua_Number)tv.tv_usec / 1e6);
+  lua_pushnumber(L, wall_clock());
   return 1;
 }
 
@@ -459,6 +557,10 @@ int luaopen_runbook_core(lua_State *L) {
                                    {"use_region", core_use_region},
                                    {"region", core_region},
                                    {"stats", core_stats},
+                                   {"limiter_stats", core_limiter_stats},
+                                   {"paced", core_paced},
+                                   {"retry_mode", core_retry_mode},
+                                   {"set_retry_mode", core_set_retry_mode},
                                    {"clock", core_clock},
                                    {"set_deadline", core_set_deadline},
                                    {"overran", core_overran},

@@ -23,6 +23,7 @@
 #include "l_core.h"
 #include "l_fix.h"
 #include "lua_env.h"
+#include "quotas.h"
 #include "rb_revision.h" /* RB_GIT_REVISION, generated at build time (cmake/revision.cmake) */
 #include "sandbox.h"
 
@@ -99,6 +100,12 @@ static const char usage[] =
     "  --dry-run             show what fixes would do and send no write at all\n"
     "  --journal FILE        record every change in FILE (mode 0600), not in\n"
     "                        $XDG_STATE_HOME/runbook/journal.jsonl\n"
+    "  --rate-limit SERVICE.OPERATION=PER_SECOND[/BURST]\n"
+    "                        pace that operation to this rate, not the published\n"
+    "                        one (core/quotas.txt); SERVICE.* for the service's\n"
+    "                        shared bucket, =off to stop pacing (repeatable, comma\n"
+    "                        lists too; wins over RUNBOOK_RATE_LIMITS;\n"
+    "                        docs/quotas.md)\n"
     "  -h, --help            this help\n"
     "  --version             print the version and the git revision\n"
     "\n"
@@ -166,19 +173,32 @@ static int add_plugin_dir(options *o, const char *dir) {
   return 0;
 }
 
+/* Applies rate overrides (quotas.h): priority 2 for --rate-limit, 1 for
+ * RUNBOOK_RATE_LIMITS. Returns -1 to continue, or the usage error's exit code. */
+static int rate_limits(const char *spec, int priority) {
+  char err[512];
+  rb_quota_table *t = rb_quotas_process(err, sizeof err);
+  if (t && rb_quotas_override(t, spec, priority, err, sizeof err) == 0)
+    return -1;
+  return usage_error(err, NULL);
+}
+
 /* Returns -1 to continue, or an exit code. */
 static int parse_core_option(int argc, char **argv, int *i, options *o) {
   int missing = 0;
-  const char *plugin = NULL;
+  const char *plugin = NULL, *rate = NULL;
   if (take_value(argc, argv, i, "--region", &o->client.region, &missing) ||
       take_value(argc, argv, i, "--profile", &o->client.profile, &missing) ||
       take_value(argc, argv, i, "--endpoint-url", &o->client.endpoint_url, &missing) ||
       take_value(argc, argv, i, "--record", &o->client.record_path, &missing) ||
       take_value(argc, argv, i, "--replay", &o->client.replay_path, &missing) ||
       take_value(argc, argv, i, "--journal", &o->journal, &missing) ||
-      take_value(argc, argv, i, "--plugins", &plugin, &missing)) {
+      take_value(argc, argv, i, "--plugins", &plugin, &missing) ||
+      take_value(argc, argv, i, "--rate-limit", &rate, &missing)) {
     if (missing)
       return usage_error("missing value for option", argv[*i]);
+    if (rate && rate_limits(rate, 2) >= 0)
+      return EXIT_USAGE;
     if (plugin && add_plugin_dir(o, plugin) != 0) {
       fputs("runbook: out of memory\n", stderr);
       return EXIT_RUNTIME;
@@ -468,6 +488,8 @@ int main(int argc, char **argv) {
   if (!o.args)
     return EXIT_RUNTIME;
   int rc = parse_args(argc, argv, &o);
+  if (rc < 0)
+    rc = rate_limits(getenv("RUNBOOK_RATE_LIMITS"), 1);
   char *data_dir = NULL, *script = NULL;
   const char **read_paths = NULL;
   rb_discovery found;

@@ -200,9 +200,38 @@ function core.now() end
 ---@return runbook.Error? err
 function core.region() end
 
----Counters of the run's calls.
----@return { calls: integer, shared: integer, attempts: integer, retries: integer }
+---Counters of the run's calls; `throttles`: throttling answers the retries absorbed.
+---@return { calls: integer, shared: integer, attempts: integer, retries: integer, throttles: integer }
 function core.stats() end
+
+---What the client's limiters did: `waited` seconds calls were told to wait for published
+---rates (core/quotas.txt; summed over calls, so parallel waits add up), `paced` how many
+---attempts waited, `throttles` throttling answers the retries absorbed, `attempts` sent.
+---@return { waited: number, paced: integer, throttles: integer, attempts: integer }
+function core.limiter_stats() end
+
+---When the pending call `id` was told to wait for its published rate, and until when
+---(core.clock seconds); nil when it was not. For metering waits per task.
+---@param id integer
+---@return number? from
+---@return number? until_
+function core.paced(id) end
+
+---The retry mode in force ("standard", "adaptive" or "legacy") and whether the operator
+---chose it (AWS_RETRY_MODE or the profile's retry_mode). `nil, err` when the client
+---cannot be made.
+---@return string? mode
+---@return boolean|runbook.Error chosen
+function core.retry_mode() end
+
+---Switches the run to "adaptive" (or "standard") retries: adaptive mode slows the sending
+---rate when AWS throttles, on top of the published rates the client keeps to anyway. Call
+---it before the first call. `true`, or `false, why` when the operator chose a mode (it
+---stands); a mode other than those two raises.
+---@param mode "adaptive"|"standard"
+---@return boolean switched
+---@return string? why
+function core.set_retry_mode(mode) end
 
 ---Describes an operation from the official model: `op` or `nil, err`.
 ---@return runbook.core.Operation? op

@@ -1,5 +1,5 @@
-/* test_ratelimit.c — ratelimit.c: the table of published per-operation rates and the
- * token bucket that spaces requests to them (time passed in, exact). */
+/* test_ratelimit.c — ratelimit.c: the token bucket that spaces requests to a published
+ * rate (time passed in, exact), and the process table it is keyed by (quotas.c). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,6 +9,7 @@
 
 #include <stdio.h>
 
+#include "quotas.h"
 #include "ratelimit.h"
 
 #define assert_same_double(actual, expected)                                             \
@@ -27,14 +28,29 @@ static void lookup_events_is_two_per_second(void **state) {
 
 static void operations_without_a_published_rate_are_not_paced(void **state) {
   (void)state;
-  assert_null(rb_ratelimit_known("lambda", "GetFunctionConfiguration"));
+  assert_null(rb_ratelimit_known("sts", "GetCallerIdentity"));
+  assert_null(rb_ratelimit_known("lambda", "Invoke")); /* off: not the control plane */
   assert_null(rb_ratelimit_known("cloudtrail", "LookupEventz"));
   assert_null(rb_ratelimit_known(NULL, "LookupEvents"));
 }
 
+static void the_lambda_control_plane_shares_one_bucket(void **state) {
+  (void)state;
+  const rb_rate *a = rb_ratelimit_known("lambda", "GetFunctionConfiguration");
+  const rb_rate *b = rb_ratelimit_known("lambda", "ListFunctions");
+  assert_non_null(a);
+  assert_ptr_equal(a, b);
+  assert_string_equal(a->operation, "*");
+  assert_same_double(a->per_second, 15.0);
+  const rb_rate *get = rb_ratelimit_known("lambda", "GetFunction");
+  assert_non_null(get);
+  assert_ptr_not_equal(get, a);
+  assert_same_double(get->per_second, 100.0);
+}
+
 static void a_burst_goes_at_once_then_requests_are_spaced_one_over_rate(void **state) {
   (void)state;
-  rb_rate rate = {"x", "Y", 2.0, 2.0};
+  rb_rate rate = {"x", "Y", 2.0, 2.0, NULL, 0};
   rb_bucket b;
   rb_bucket_init(&b, &rate, 100.0);
   assert_same_double(rb_bucket_take(&b, 100.0), 0.0);
@@ -46,7 +62,7 @@ static void a_burst_goes_at_once_then_requests_are_spaced_one_over_rate(void **s
 
 static void waiting_pays_the_debt_back(void **state) {
   (void)state;
-  rb_rate rate = {"x", "Y", 2.0, 1.0};
+  rb_rate rate = {"x", "Y", 2.0, 1.0, NULL, 0};
   rb_bucket b;
   rb_bucket_init(&b, &rate, 0.0);
   assert_same_double(rb_bucket_take(&b, 0.0), 0.0);
@@ -57,7 +73,7 @@ static void waiting_pays_the_debt_back(void **state) {
 
 static void a_quiet_spell_refills_no_more_than_the_burst(void **state) {
   (void)state;
-  rb_rate rate = {"x", "Y", 2.0, 2.0};
+  rb_rate rate = {"x", "Y", 2.0, 2.0, NULL, 0};
   rb_bucket b;
   rb_bucket_init(&b, &rate, 0.0);
   assert_same_double(rb_bucket_take(&b, 3600.0), 0.0);
@@ -67,7 +83,7 @@ static void a_quiet_spell_refills_no_more_than_the_burst(void **state) {
 
 static void a_clock_going_back_does_not_refill(void **state) {
   (void)state;
-  rb_rate rate = {"x", "Y", 1.0, 1.0};
+  rb_rate rate = {"x", "Y", 1.0, 1.0, NULL, 0};
   rb_bucket b;
   rb_bucket_init(&b, &rate, 50.0);
   assert_same_double(rb_bucket_take(&b, 50.0), 0.0);
@@ -76,7 +92,7 @@ static void a_clock_going_back_does_not_refill(void **state) {
 
 static void a_zero_rate_or_burst_is_taken_as_one(void **state) {
   (void)state;
-  rb_rate rate = {"x", "Y", 0.0, 0.0};
+  rb_rate rate = {"x", "Y", 0.0, 0.0, NULL, 0};
   rb_bucket b;
   rb_bucket_init(&b, &rate, 0.0);
   assert_same_double(rb_bucket_take(&b, 0.0), 0.0);
@@ -87,6 +103,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(lookup_events_is_two_per_second),
       cmocka_unit_test(operations_without_a_published_rate_are_not_paced),
+      cmocka_unit_test(the_lambda_control_plane_shares_one_bucket),
       cmocka_unit_test(a_burst_goes_at_once_then_requests_are_spaced_one_over_rate),
       cmocka_unit_test(waiting_pays_the_debt_back),
       cmocka_unit_test(a_quiet_spell_refills_no_more_than_the_burst),
