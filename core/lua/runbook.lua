@@ -84,7 +84,8 @@ end
 function M.spawn(fn, ...)
   local parent = tasks_by_co[coroutine.running()]
   local task = { co = coroutine.create(fn), joiners = {}, done = false,
-                 limit = parent and parent.limit, read_only = parent and parent.read_only }
+                 limit = parent and parent.limit, read_only = parent and parent.read_only,
+                 pace_meter = parent and parent.pace_meter }
   tasks_by_co[task.co] = task
   make_ready(task, ...)
   return task
@@ -98,6 +99,43 @@ end
 --- without yielding, a CPU loop; task.overran is then true.
 function M.limit(task, seconds)
   task.limit = seconds
+end
+
+--- Gives `task` (and the tasks it spawns from now on) a meter of the time its AWS calls
+--- are told to wait for their operations' published rates (core/quotas.txt); returns it,
+--- for M.paced. The triage engine meters each step, so waiting for a quota does not count
+--- against the step's timeout.
+function M.meter_pacing(task)
+  task.pace_meter = { seconds = 0, upto = 0 }
+  return task.pace_meter
+end
+
+-- Adds the wall-clock span [from, to] to a meter's covered time (seconds, upto): calls
+-- waiting side by side count once. Spans come roughly in order; one that ends before the
+-- covered time does counts nothing (at worst the meter undercounts).
+local function cover(seconds, covered_until, from, to)
+  if to <= covered_until then return seconds, covered_until end
+  return seconds + to - math.max(from, covered_until), to
+end
+
+--- Wall-clock seconds during which calls of the tasks metered by `meter` were waiting for
+--- published rates, finished calls and those still waiting alike; overlapping waits
+--- count once.
+function M.paced(meter)
+  if not meter then return 0 end
+  local spans = {}
+  for id, task in pairs(parked_on) do
+    if task.pace_meter == meter then
+      local from, to = core.paced(id)
+      if from then spans[#spans + 1] = { from, math.min(to, clock()) } end
+    end
+  end
+  table.sort(spans, function(a, b) return a[1] < b[1] end)
+  local seconds, covered_until = meter.seconds, meter.upto
+  for _, span in ipairs(spans) do
+    seconds, covered_until = cover(seconds, covered_until, span[1], span[2])
+  end
+  return seconds
 end
 
 --- Marks the calling task, and every task it spawns from now on, read-only for good: the
@@ -143,8 +181,14 @@ end
 
 --- Waits for one AWS call submitted to the core; returns result or nil, err.
 function M.await_call(id)
-  if current_task() then
+  local task = current_task()
+  if task then
     local c = coroutine.yield(AWS, id)
+    local meter = task.pace_meter
+    if c.paced_from and meter then
+      meter.seconds, meter.upto = cover(meter.seconds, meter.upto, c.paced_from,
+        c.paced_until)
+    end
     return c.result, c.err
   end
   local c = core.wait(id)

@@ -97,6 +97,19 @@ function runbook.catch_interrupt(on) end
 ---@return integer|false
 function runbook.interrupted() end
 
+---Gives `task` (and the tasks it spawns afterwards) a meter of the time its AWS calls wait
+---for their operations' published rates (core/quotas.txt, docs/quotas.md); the engine
+---meters each step so that waiting does not count against --step-timeout.
+---@param task runbook.Task
+---@return table meter for runbook.paced
+function runbook.meter_pacing(task) end
+
+---Wall-clock seconds the metered tasks' calls spent waiting for published rates so far
+---(finished calls and those still waiting; overlapping waits count once). 0 for nil.
+---@param meter? table from runbook.meter_pacing
+---@return number
+function runbook.paced(meter) end
+
 -- runbook.aws -------------------------------------------------------------------------------
 
 ---Every operation of the supported services by the AWS API's own names:
@@ -211,7 +224,7 @@ function core.stats() end
 function core.limiter_stats() end
 
 ---When the pending call `id` was told to wait for its published rate, and until when
----(core.clock seconds); nil when it was not. For metering waits per task.
+---(core.clock seconds); nil when it was not. runbook.paced builds on it.
 ---@param id integer
 ---@return number? from
 ---@return number? until_

@@ -328,6 +328,7 @@ local function body(item, ctx)
   local step, ev = item.step, ctx.ev
   evidence.prefetch(ev, step.needs or {})
   item.t_ready, item.paused_at_ready = runbook.clock(), context.paused
+  item.paced_at_ready = runbook.paced(item.pacing)
   if not step_api.prepare(step, ctx, ev) then return end
   if step.decide then return step.decide(ctx, ev) end
   return step.run(ctx, ev)
@@ -348,6 +349,7 @@ local function start(item, run, timeout)
     record.duration = runbook.clock() - (item.t_ready or item.t0)
   end)
   runbook.limit(item.task, timeout) -- a CPU loop is stopped at its timeout, not waited for
+  item.pacing = runbook.meter_pacing(item.task) -- waits for published rates (quotas.txt)
 end
 
 -- An error value as one line: "boom", "AccessDenied: ..." for an error table.
@@ -359,11 +361,14 @@ local function describe(err)
 end
 
 -- When the step must be done: its timeout counted from when its evidence was in, plus
--- any pauses between read rounds since then; while evidence is still being gathered, a
--- bounded budget of its own.
+-- any pauses between read rounds since then and the time its own calls were told to wait
+-- for their operations' published rates; while evidence is still being gathered, a
+-- bounded budget of its own, plus those waits.
 local function deadline_of(item, timeout)
-  if not item.t_ready then return item.t0 + EVIDENCE_BUDGET * timeout end
+  local paced = runbook.paced(item.pacing)
+  if not item.t_ready then return item.t0 + EVIDENCE_BUDGET * timeout + paced end
   return item.t_ready + timeout + (context.paused - item.paused_at_ready)
+    + (paced - item.paced_at_ready)
 end
 
 -- The finding for a step whose task ended with an error: stopped by Ctrl-C, stopped in a
