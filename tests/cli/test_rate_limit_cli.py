@@ -103,6 +103,22 @@ class RateLimitTest(CliTestCase):
                              (False, 'standard', True))
             self.assertIn('AWS_RETRY_MODE', out['why'])
 
+    def test_published_pacing_and_adaptive_retries_apply_together(self):
+        with fake_aws('basic') as fake:
+            fake.set_faults([{'kind': 'throttle', 'operation': 'GetFunctionConfiguration',
+                              'count': 2}])
+            fake.clear_requests()
+            r = self.rb(fake, '--rate-limit', 'lambda.GetFunctionConfiguration=4', SCRIPT, '8',
+                        'adaptive')
+            self.assertEqual(r.code, 0, repr(r))
+            out = json.loads(r.out)
+            statuses = [q['status'] for q in fake.requests() if q.get('service')]
+        self.assertEqual(out['mode'], 'adaptive')
+        self.assertEqual(out['limiter']['throttles'], 2)  # retried, after the adaptive wait
+        self.assertGreaterEqual(out['limiter']['paced'], 4)  # 8 reads, a burst of 4
+        self.assertEqual(statuses.count(429) + statuses.count(400), 2, statuses)
+        self.assertEqual(len(statuses), 10)
+
     def test_throttles_the_retries_absorbed_are_counted(self):
         with fake_aws('basic') as fake:
             fake.set_faults([{'kind': 'throttle', 'operation': 'GetFunctionConfiguration',
