@@ -21,8 +21,7 @@ local M = {}
 -- function control-plane lists that only matter once there is a symptom.
 M.NOT_READ = {
   events = true, reports = true, traces = true, trail = true, versions = true, url = true,
-  provisioned = true, aliases = true, invoke_config = true, queue = true, sqs_metric = true,
-  execution_log = true,
+  provisioned = true, aliases = true, invoke_config = true, execution_log = true,
 }
 
 local NOT_READ_MESSAGE = "not read in a fleet triage: the metrics show no symptom "
