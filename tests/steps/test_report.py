@@ -71,6 +71,10 @@ class JsonSchemaTest(ReportCase):
             r = self.triage(fake, '--format', 'json')
         self.assertEqual(r.code, 1, repr(r))
         doc = r.json()
+        # optional members, present when the run read them (the configuration here; no
+        # step reads a metric): the configured timeout and the metric series
+        self.assertEqual(doc.pop('timeout_s'), 30)
+        self.assertNotIn('series', doc)
         self.assertTypes(doc, {'schema_version': int, 'tool': str, 'version': str,
                                'function': dict, 'window': dict, 'reference_time': str,
                                'verdict': dict, 'steps': list, 'duration_ms': int,
