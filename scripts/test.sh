@@ -5,11 +5,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/deps.sh
 # Only the tests need these: groff renders runbook(1), zsh runs its completion
-# (tests/install).
+# (tests/install), chromium opens the HTML report headless (tests/cli/test_html_cli.py).
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
-  groff-base zsh >/dev/null
+  groff-base zsh chromium >/dev/null
 jobs=$(nproc)
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build -j"$jobs"

@@ -1,7 +1,7 @@
 --- triage.cli: the triage runbook's command line, parsed into plain options.
 --
 --   runbook triage.lua FUNCTION [--since 1h|30m|2d|ISO] [--until ISO|now]
---     [--format text|json|markdown|junit|sarif] [--output FILE] [--fail-on ok|info|warn|fail|error]
+--     [--format text|json|markdown|junit|sarif|html] [--output FILE] [--fail-on ok|info|warn|fail|error]
 --     [--steps EXPR] [--skip c] [--tag t] [--arg step.key=value] [--step-timeout SECONDS]
 --     [--no-color] [--suppressions FILE]
 --
@@ -14,7 +14,7 @@ local time = require("lib.time")
 local M = {}
 
 M.usage = "usage: runbook triage.lua FUNCTION [--since 1h|30m|2d|ISO] [--until ISO|now]"
-  .. " [--format text|json|markdown|junit|sarif] [--output FILE]"
+  .. " [--format text|json|markdown|junit|sarif|html] [--output FILE]"
   .. " [--fail-on ok|info|warn|fail|error] [--steps EXPR]"
   .. " [--skip c] [--tag t] [--arg step.key=value] [--step-timeout SECONDS] [--no-color]"
   .. " [--fix[=STEP,...]] [--suppressions FILE]"
@@ -34,8 +34,9 @@ Diagnoses one Lambda function: every step of the runbook runs at once, read-only
                       (an ARN's region is used unless --region says otherwise)
   --since 1h          start of the window: 30m, 1h, 2d, or an ISO time (default 1h)
   --until now         end of the window: now or an ISO time
-  --format text       text (default), json (docs/report-schema.md), markdown, or for CI
-                      junit (JUnit XML) or sarif (SARIF 2.1.0)
+  --format text       text (default), json (docs/report-schema.md), markdown, for CI
+                      junit (JUnit XML) or sarif (SARIF 2.1.0), or html (one
+                      self-contained page with charts; docs/html-report.md)
   --output FILE       write the report to FILE (atomically: all or nothing) instead of
                       stdout
   --fail-on fail      exit 1 when a finding is at or above: ok, info, warn, fail, error
@@ -82,7 +83,8 @@ exit codes: 0 nothing at or above --fail-on, 1 findings, 2 usage or unknown func
 --yes, or --dry-run), 5 a fix failed, or in a fleet an account, region or function could
 not be read while the rest went on]]
 
-M.formats = { text = true, json = true, markdown = true, junit = true, sarif = true }
+M.formats = { text = true, json = true, markdown = true, junit = true, sarif = true,
+               html = true }
 M.ranks = finding.RANK
 
 --- ISO 8601 and durations (lib.time), kept here for scripts that used them from triage.cli.
@@ -190,7 +192,7 @@ local function check(opts)
     return nil, "no function given (or --all for every function): " .. M.usage
   end
   if not M.formats[opts.format] then
-    return nil, ("invalid --format '%s': text, json, markdown, junit or sarif"):format(opts.format)
+    return nil, ("invalid --format '%s': text, json, markdown, junit, sarif or html"):format(opts.format)
   end
   if opts.output == "" then
     return nil, "empty --output: give the file to write the report to"

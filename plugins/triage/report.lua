@@ -6,9 +6,11 @@
 -- deterministic for a given run: no wall-clock values in text or Markdown.
 local core = require("runbook.core")
 local finding = require("triage.finding")
+local html = require("triage.html")
 local json = require("runbook.json")
 local junit = require("triage.junit")
 local sarif = require("triage.sarif")
+local series = require("triage.series")
 local term = require("runbook.report")
 local text = require("lib.text")
 local time = require("lib.time")
@@ -147,6 +149,8 @@ function M.build(run, items, meta)
     duration_ms = math.floor((meta.duration or 0) * 1000 + 0.5),
     api = { calls = stats.calls, shared = stats.shared, attempts = stats.attempts,
             retries = stats.retries },
+    -- for charts: the series the run read anyway, and the timeout (absent when unread)
+    series = series.of(run), timeout_s = series.timeout_s(run),
   }
 end
 
@@ -414,6 +418,8 @@ function M.render(doc, opts)
     return junit.render({ doc }, opts.fail_on or "fail")
   elseif opts.format == "sarif" then
     return sarif.render({ doc })
+  elseif opts.format == "html" then
+    return html.render(doc) -- a single report or a fleet document (kind "fleet")
   end
   return M.text(doc, opts.output == nil and M.use_color(opts))
 end

@@ -162,7 +162,7 @@ class CiFormatsTest(CliTestCase):
             bad = self.triage(fake, 'orders-api', '--format', 'xml')
             empty = self.triage(fake, 'orders-api', '--output', '')
         self.assertEqual(bad.code, 2, repr(bad))
-        self.assertIn("invalid --format 'xml': text, json, markdown, junit or sarif", bad.err)
+        self.assertIn("invalid --format 'xml': text, json, markdown, junit, sarif or html", bad.err)
         self.assertEqual(empty.code, 2, repr(empty))
         self.assertIn('empty --output', empty.err)
 
