@@ -13,7 +13,7 @@ import os
 import time
 import unittest
 
-from clitest import CliTestCase
+from clitest import CliTestCase, base_env, run
 from harness import fake_aws
 from headless import Browser
 from test_fleet_cli import fleet_world
@@ -125,6 +125,22 @@ class HtmlReportTest(CliTestCase):
             # a link can sort the table too
             sorted_page = self.open_clean(b, path, '#sort=-function')
             self.assertEqual(sorted_page.eval(ROWS), sorted(names, reverse=True))
+
+    def test_merged_fleet_reports_render_as_one_page(self):
+        with fake_aws(fleet_world()) as fake:
+            a = self.rb(fake, 'triage.lua', '--all', '--until', self.until, '--match', 'idle-*',
+                        '--format', 'json', timeout=180)
+            b = self.rb(fake, 'triage.lua', '--all', '--until', self.until, '--match',
+                        'fulfillment-*', '--format', 'json', timeout=180)
+        parts = [self.write('a.json', a.out), self.write('b.json', b.out)]
+        path = os.path.join(self.dir, 'merged.html')
+        merged = run(['merge', '--format', 'html', '--output', path] + parts, base_env())
+        self.assertEqual(merged.err, '', repr(merged))
+        names = [d['function']['name'] for d in b.json()['functions'] + a.json()['functions']]
+        with Browser() as browser:
+            page = self.open_clean(browser, path)
+            self.assertEqual(sorted(page.eval(ROWS)), sorted(names))
+            self.assertEqual(page.eval(ROWS)[0], 'fulfillment-fn', 'worst first, then by name')
 
 
 if __name__ == '__main__':

@@ -27,12 +27,13 @@ function M.format(v, unit)
   return num(v)
 end
 
--- A round upper bound at or above v (1, 2, 4, 6 or 8 times a power of ten: its half, the
--- middle gridline, is round too).
+-- A round upper bound at or above v (1, 1.2, 1.5, 2, 3, 4, 6 or 8 times a power of ten:
+-- its half, the middle gridline, is round too), close enough that a timeout line at the
+-- top leaves room for the series.
 local function nice(v)
   if v <= 0 then return 1 end
   local p = 10 ^ math.floor(math.log(v, 10))
-  for _, m in ipairs({ 1, 2, 4, 6, 8, 10 }) do
+  for _, m in ipairs({ 1, 1.2, 1.5, 2, 3, 4, 6, 8, 10 }) do
     if m * p >= v then return m * p end
   end
   return 10 * p
