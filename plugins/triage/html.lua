@@ -76,11 +76,14 @@ local function fleet_verdict(doc)
     local n = tonumber(counts[level]) or 0
     if n > 0 then parts[#parts + 1] = ("%d %s"):format(n, LABEL[level]) end
   end
-  local targets, failed = doc.targets or {}, {}
+  local targets, failed, read = doc.targets or {}, {}, {}
   for _, t in ipairs(targets) do
+    local where = ("%s %s"):format(is_null(t.account) and "-" or tostring(t.account),
+      tostring(t.region or "?"))
     if t.status == "error" then
-      failed[#failed + 1] = ("<li>%s %s: %s</li>"):format(
-        esc(is_null(t.account) and "-" or t.account), esc(t.region or "?"), esc(t.error or "?"))
+      failed[#failed + 1] = ("<li>%s: %s</li>"):format(esc(where), esc(t.error or "?"))
+    else
+      read[#read + 1] = esc(("%s (%s)"):format(where, tostring(t.functions or 0)))
     end
   end
   local status = sev(v.status)
@@ -93,6 +96,10 @@ local function fleet_verdict(doc)
   if doc.shard then
     out[#out + 1] = ('<p class="meta">shard %s of %s</p>'):format(esc(doc.shard.index or "?"),
       esc(doc.shard.count or "?"))
+  end
+  if #read > 0 then
+    out[#out + 1] = '<p class="meta">targets read (functions): ' .. table.concat(read, ", ")
+      .. "</p>"
   end
   if #failed > 0 then
     out[#out + 1] = "<p><b>Targets that could not be read:</b></p><ul>" .. table.concat(failed)
@@ -144,8 +151,11 @@ local function fleet_table(list, ids)
       esc(name), d.mode == "config" and ' <span class="tag" title="configuration checks only">'
         .. "config</span>" or "", status, status, LABEL[status], esc(top and top.title or ""))
   end
-  return '<table class="sortable fleet"><thead><tr>' .. table.concat(head) .. "</tr></thead>"
-    .. "<tbody>" .. table.concat(rows) .. "</tbody></table>"
+  return '<p><input type="search" class="search" hidden placeholder="search the functions"'
+    .. ' aria-label="search the functions" data-table="functions" data-count="functions-shown">'
+    .. ' <span class="meta" id="functions-shown"></span></p>'
+    .. '<table class="sortable fleet" id="functions"><thead><tr>' .. table.concat(head)
+    .. "</tr></thead><tbody>" .. table.concat(rows) .. "</tbody></table>"
 end
 
 local function fleet(doc)

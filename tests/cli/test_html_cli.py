@@ -6,7 +6,8 @@ page must load with no console message, no uncaught exception and no request but
 itself (self-contained), its script must run to its end, and the DOM must hold the verdict,
 every finding above ok, the SVG charts (Duration against the timeout line, change markers)
 and, for a fleet, one table row per function linking to its section. Clicking a header sorts
-the table, and so does a #sort=COLUMN fragment; a severity filter button hides findings.
+the table, and so does a #sort=COLUMN fragment; the search box filters its rows; a severity
+filter button hides findings.
 """
 
 import os
@@ -121,6 +122,17 @@ class HtmlReportTest(CliTestCase):
                 'descending')
             page.eval(click % 'verdict')
             self.assertEqual(page.eval(ROWS), names)
+            # the search box keeps the rows whose text holds every word
+            search = ('(function (q) { var box = document.querySelector("input.search");'
+                      ' box.value = q; box.dispatchEvent(new Event("input")); return '
+                      'Array.from(document.querySelectorAll("table.fleet tbody tr"))'
+                      '.filter(function (r) { return !r.hidden; }).length; })(%r)')
+            self.assertFalse(page.eval('document.querySelector("input.search").hidden'))
+            self.assertEqual(page.eval(search % 'IDLE-'),
+                             len([n for n in names if n.startswith('idle-')]))
+            self.assertEqual(page.eval(search % 'idle- failed-fn'), 1)
+            self.assertEqual(page.eval(search % 'no-such-function'), 0)
+            self.assertEqual(page.eval(search % ''), len(names))
             self.assertEqual(page.problems(), [])
             # a link can sort the table too
             sorted_page = self.open_clean(b, path, '#sort=-function')

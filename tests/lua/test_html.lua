@@ -232,7 +232,9 @@ t.test("fleet_table_worst_first_links_each_function_section", function()
   t.contains(page, "<title>runbook fleet triage</title>")
   t.contains(page, "2 of 3 functions in 2 targets need attention")
   t.contains(page, "210987654321 eu-west-1: cannot assume role fleet-ro: AccessDenied")
-  t.contains(page, '<table class="sortable fleet">')
+  t.contains(page, '<table class="sortable fleet" id="functions">')
+  t.contains(page, '<input type="search" class="search" hidden')
+  t.contains(page, "targets read (functions): 123456789012 us-east-1 (3)")
   for _, col in ipairs({ "account", "region", "function", "verdict", "finding" }) do
     t.contains(page, ('<th data-col="%s"'):format(col))
   end

@@ -5,8 +5,9 @@
 -- links) and one small <script> that is static text, never built from data. The script
 -- only adds to a page that is complete without it: severity filter buttons (hide the
 -- findings of a severity), sortable tables (a click on a header, or a #sort=COLUMN or
--- #sort=-COLUMN fragment on load), opening a function's section when a link targets it.
--- When it has run to its end it sets data-ready="1" on <html>, which the tests check.
+-- #sort=-COLUMN fragment on load), a search box over a table's rows (hidden until the
+-- script shows it), opening a function's section when a link targets it or the page is
+-- printed. When it has run to its end it sets data-ready="1" on <html>, which the tests check.
 local M = {}
 
 M.STYLE = [[
@@ -77,7 +78,11 @@ ol.plan{margin:4px 0;padding-left:22px}
 .fix{margin-top:8px}
 .hide-error .error.sev,.hide-fail .fail.sev,.hide-warn .warn.sev,.hide-info .info.sev,
 .hide-ok .ok.sev,.hide-skip .skip.sev{display:none}
-@media print{body{padding:0}.filters{display:none}section.fn{break-inside:avoid-page}}
+input.search{font:inherit;padding:3px 8px;border:1px solid var(--line);border-radius:4px;
+min-width:260px;background:var(--bg);color:var(--fg)}
+@media (prefers-color-scheme:dark){:root{--fg:#e3e7ee;--muted:#9aa3b2;--bg:#12161d;
+--panel:#1b212b;--line:#2c3441;--info:#4fa3e0}}
+@media print{body{padding:0}.filters,input.search{display:none}section.fn{break-inside:avoid-page}}
 ]]
 
 M.SCRIPT = [[
@@ -138,6 +143,27 @@ M.SCRIPT = [[
   }
   window.addEventListener("hashchange", fromHash);
   fromHash();
+  // the table's search box (hidden without a script): rows whose text holds the words
+  Array.prototype.forEach.call(document.querySelectorAll("input.search"), function (box) {
+    var table = document.getElementById(box.getAttribute("data-table"));
+    var count = document.getElementById(box.getAttribute("data-count"));
+    box.hidden = false;
+    box.addEventListener("input", function () {
+      var words = box.value.toLowerCase().split(/\s+/).filter(Boolean), shown = 0;
+      Array.prototype.forEach.call(table.tBodies[0].rows, function (r) {
+        var text = r.textContent.toLowerCase();
+        r.hidden = !words.every(function (w) { return text.indexOf(w) >= 0; });
+        if (!r.hidden) { shown++; }
+      });
+      if (count) { count.textContent = words.length ? shown + " of " + table.tBodies[0].rows.length : ""; }
+    });
+  });
+  // a printed page shows every function's section
+  window.addEventListener("beforeprint", function () {
+    Array.prototype.forEach.call(document.querySelectorAll("section.fn details"), function (d) {
+      d.open = true;
+    });
+  });
   Array.prototype.forEach.call(document.querySelectorAll(".filters button"), function (b) {
     b.addEventListener("click", function () {
       var on = b.getAttribute("aria-pressed") !== "true";
