@@ -47,6 +47,9 @@ class Page:
         self.exceptions = []
         self.log_errors = []
         self.requests = []
+        self.urls = {}      # requestId -> url
+        self.responses = []
+        self.blocked = {}   # url -> blockedReason ("csp", ...)
 
     def send(self, method, params=None, timeout=30):
         return self.browser.send(method, params, session=self.session, timeout=timeout)
@@ -79,6 +82,11 @@ class Page:
             self.log_errors.append(params)
         elif method == 'Network.requestWillBeSent':
             self.requests.append(params['request']['url'])
+            self.urls[params['requestId']] = params['request']['url']
+        elif method == 'Network.responseReceived':
+            self.responses.append(params['response']['url'])
+        elif method == 'Network.loadingFailed' and params.get('blockedReason'):
+            self.blocked[self.urls.get(params['requestId'], '?')] = params['blockedReason']
 
 
 class Browser:

@@ -5,12 +5,17 @@ written with --output, then loaded in Chromium over the DevTools protocol (headl
 page must load with no console message, no uncaught exception and no request but the file
 itself (self-contained), its script must run to its end, and the DOM must hold the verdict,
 every finding above ok, the SVG charts (Duration against the timeout line, change markers)
-and, for a fleet, one table row per function linking to its section. Clicking a header sorts
+and, for a fleet, one table row per function linking to its section. The page's
+Content-Security-Policy lets only its own script run: a script or an on* attribute put into
+the file runs not, and nothing is fetched. Clicking a header sorts
 the table, and so does a #sort=COLUMN fragment; the search box filters its rows; a severity
 filter button hides findings.
 """
 
+import base64
+import hashlib
 import os
+import re
 import time
 import unittest
 
@@ -40,7 +45,18 @@ class HtmlReportTest(CliTestCase):
         self.assertEqual(r.code, ref.code, repr(r))
         return path, ref.json()
 
+    def assertScriptAllowed(self, path):
+        """The page's Content-Security-Policy names its one script's SHA-256."""
+        with open(path, encoding='utf-8') as fh:
+            html = fh.read()
+        scripts = re.findall(r'<script>(.*?)</script>', html, re.S)
+        self.assertEqual(len(scripts), 1)
+        digest = base64.b64encode(hashlib.sha256(scripts[0].encode()).digest()).decode()
+        self.assertIn("script-src 'sha256-%s'" % digest, html,
+                      'set SCRIPT_SHA256 in plugins/triage/html/page.lua to %s' % digest)
+
     def open_clean(self, browser, path, fragment=''):
+        self.assertScriptAllowed(path)
         page = browser.open('file://' + path + fragment)
         self.assertEqual(page.problems(), [])
         self.assertEqual(page.requests, ['file://' + path],
@@ -92,6 +108,26 @@ class HtmlReportTest(CliTestCase):
             page.eval('document.querySelector(".filters button[data-sev=fail]").click()')
             self.assertEqual(page.eval(visible), fails)
             self.assertEqual(page.problems(), [])
+
+    def test_markup_that_slipped_in_runs_no_script_and_fetches_nothing(self):
+        with fake_aws('bad_deploy') as fake:
+            path, _ = self.run_both(fake, 'checkout-api')
+        with open(path, encoding='utf-8') as fh:
+            html = fh.read()
+        evil = ('<script>document.documentElement.setAttribute("data-evil", "1")</script>'
+                '<img src="http://127.0.0.1:9/x.png" '
+                'onerror="document.documentElement.setAttribute(\'data-evil\', \'2\')">')
+        hacked = os.path.join(self.dir, 'hacked.html')
+        with open(hacked, 'w', encoding='utf-8') as fh:
+            fh.write(html.replace('<main>', '<main>' + evil, 1))
+        with Browser() as b:
+            page = b.open('file://' + hacked)
+            self.assertIsNone(page.eval('document.documentElement.getAttribute("data-evil")'))
+            self.assertEqual(page.eval('document.documentElement.getAttribute("data-ready")'), '1')
+            self.assertEqual(page.responses, ['file://' + hacked])
+            self.assertEqual(page.blocked, {'http://127.0.0.1:9/x.png': 'csp'})
+            self.assertTrue(any('Content Security Policy' in p for p in page.problems()),
+                            page.problems())
 
     def test_fleet_page_table_links_and_sorts(self):
         with fake_aws(fleet_world()) as fake:

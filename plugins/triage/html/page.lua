@@ -175,11 +175,22 @@ M.SCRIPT = [[
 })();
 ]]
 
+--- The SHA-256 of SCRIPT (base64): the page's Content-Security-Policy lets only this script
+--- run, so markup that slipped past the escaping could run no script of its own (nor an
+--- on* attribute) and fetch nothing. A change to SCRIPT needs a new value: the Chromium
+--- test (tests/cli/test_html_cli.py) computes it and fails, naming it, when they differ.
+M.SCRIPT_SHA256 = "grOlZqyhFyl21aM8HA69tpRxdyBSGPCwA0gPSn5deQU="
+
+-- Nothing is fetched, only the page's own script runs, inline style is allowed.
+local CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; "
+  .. "script-src 'sha256-" .. M.SCRIPT_SHA256 .. "'; base-uri 'none'; form-action 'none'"
+
 --- The page's start, up to and including <main>: title is escaped by the caller.
 function M.head(title)
   return table.concat({
     "<!DOCTYPE html>",
     '<html lang="en"><head><meta charset="utf-8">',
+    '<meta http-equiv="Content-Security-Policy" content="' .. CSP .. '">',
     '<meta name="viewport" content="width=device-width, initial-scale=1">',
     '<meta name="generator" content="runbook">',
     "<title>" .. title .. "</title>",
