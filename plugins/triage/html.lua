@@ -109,20 +109,37 @@ local function fleet_verdict(doc)
   return table.concat(out)
 end
 
+-- What the table and the order need of one function: from its report, or from a fleet
+-- store entry (triage.fleet.store; opts.decode given), whose report is decoded only when
+-- its section is written, so a large fleet is never held decoded all at once.
+local function summary(d, decode)
+  if decode then
+    return { status = d.status, account = d.account, region = d.region, name = d.name,
+             mode = d.mode, title = d.title, entry = d }
+  end
+  local f = d["function"] or {}
+  local top = fn.top_finding(d)
+  return { status = (d.verdict or {}).status, account = not is_null(f.account) and f.account
+             or nil, region = f.region, name = f.name,
+           qualifier = not is_null(f.qualifier) and f.qualifier or nil, mode = d.mode,
+           title = top and top.title or "", doc = d }
+end
+
 -- The functions worst first, then by account, region and name (the document's order).
-local function sorted(functions)
+local function sorted(functions, decode)
   local list = {}
-  for i, d in ipairs(functions) do list[i] = { doc = d, i = i } end
-  local function key(d)
-    local f = d["function"] or {}
-    return ("%s\0%s\0%s"):format(is_null(f.account) and "" or tostring(f.account),
-      tostring(f.region or ""), tostring(f.name or ""))
+  for i, d in ipairs(functions) do
+    list[i] = summary(d, decode)
+    list[i].i = i
+  end
+  local function key(x)
+    return ("%s\0%s\0%s"):format(tostring(x.account or ""), tostring(x.region or ""),
+      tostring(x.name or ""))
   end
   table.sort(list, function(a, b)
-    local sa = SORT[(a.doc.verdict or {}).status] or 9
-    local sb = SORT[(b.doc.verdict or {}).status] or 9
+    local sa, sb = SORT[a.status] or 9, SORT[b.status] or 9
     if sa ~= sb then return sa < sb end
-    local ka, kb = key(a.doc), key(b.doc)
+    local ka, kb = key(a), key(b)
     if ka ~= kb then return ka < kb end
     return a.i < b.i
   end)
@@ -139,17 +156,14 @@ local function fleet_table(list, ids)
       c[1], c[1] == "verdict" and "ascending" or "none", c[2])
   end
   local rows = {}
-  for i, item in ipairs(list) do
-    local d = item.doc
-    local f = d["function"] or {}
-    local status = sev((d.verdict or {}).status)
-    local top = fn.top_finding(d)
-    local name = tostring(f.name or "?") .. (is_null(f.qualifier) and "" or (":" .. f.qualifier))
+  for i, x in ipairs(list) do
+    local status = sev(x.status)
+    local name = tostring(x.name or "?") .. (x.qualifier and (":" .. tostring(x.qualifier)) or "")
     rows[i] = ('<tr class="sev %s" data-i="%d"><td>%s</td><td>%s</td><td><a href="#%s">%s</a>%s'
       .. '</td><td data-sort="%s"><span class="badge %s">%s</span></td><td>%s</td></tr>'):format(
-      status, i, esc(is_null(f.account) and "-" or f.account), esc(f.region or "?"), ids[i],
-      esc(name), d.mode == "config" and ' <span class="tag" title="configuration checks only">'
-        .. "config</span>" or "", status, status, LABEL[status], esc(top and top.title or ""))
+      status, i, esc(x.account or "-"), esc(x.region or "?"), ids[i], esc(name),
+      x.mode == "config" and ' <span class="tag" title="configuration checks only">'
+        .. "config</span>" or "", status, status, LABEL[status], esc(x.title or ""))
   end
   return '<p><input type="search" class="search" hidden placeholder="search the functions"'
     .. ' aria-label="search the functions" data-table="functions" data-count="functions-shown">'
@@ -158,19 +172,21 @@ local function fleet_table(list, ids)
     .. "</tr></thead><tbody>" .. table.concat(rows) .. "</tbody></table>"
 end
 
-local function fleet(doc)
-  local list = sorted(doc.functions or {})
+local function fleet(doc, decode)
+  local list = sorted(doc.functions or {}, decode)
   local ids, seen = {}, {}
-  for i, item in ipairs(list) do
-    local base = fn.anchor(item.doc)
+  for i, x in ipairs(list) do
+    local named = { ["function"] = { account = x.account, region = x.region, name = x.name,
+                                     qualifier = x.qualifier } }
+    local base = fn.anchor(named)
     seen[base] = (seen[base] or 0) + 1
-    ids[i] = fn.anchor(item.doc, seen[base])
+    ids[i] = fn.anchor(named, seen[base])
   end
   local out = { page.head("runbook fleet triage"), "<h1>Fleet triage</h1>", window_line(doc),
                 fleet_verdict(doc), page.filters(ORDER, LABEL), "<h2>Functions</h2>",
                 fleet_table(list, ids) }
-  for i, item in ipairs(list) do
-    local d = item.doc
+  for i, x in ipairs(list) do
+    local d = x.doc or decode(x.entry) -- one decoded report at a time
     local status = sev((d.verdict or {}).status)
     out[#out + 1] = ('<section class="fn sev %s" id="%s"><details%s><summary><h2>%s</h2> '
       .. '<span class="badge %s">%s</span></summary>'):format(status, ids[i],
@@ -179,14 +195,22 @@ local function fleet(doc)
     out[#out + 1] = "</details></section>"
   end
   out[#out + 1] = page.foot(footer(doc))
-  return table.concat(out, "\n")
+  return out
 end
 
 --- The HTML page of a report document: a fleet document (kind "fleet") or a single
---- function's report (no kind). -> string
-function M.render(doc)
-  if doc.kind == "fleet" then return fleet(doc) end
-  return single(doc)
+--- function's report (no kind). -> string, or with opts.parts a list of strings to write
+--- in turn (report.emit). opts.decode(entry) -> report: the fleet document's functions are
+--- triage.fleet.store entries, each decoded only while its section is written.
+function M.render(doc, opts)
+  opts = opts or {}
+  if doc.kind ~= "fleet" then return single(doc) end
+  local out = fleet(doc, opts.decode)
+  if opts.parts then
+    for i = 1, #out - 1 do out[i] = out[i] .. "\n" end
+    return out
+  end
+  return table.concat(out, "\n")
 end
 
 return M

@@ -268,6 +268,21 @@ t.test("two_functions_of_one_name_get_distinct_sections", function()
   t.contains(page, 'id="fn-123456789012-us-east-1-my-fn-2"><details')
 end)
 
+t.test("a fleet of store entries renders the same page one report at a time", function()
+  local store = require("triage.fleet.store")
+  local whole = fleet_doc()
+  local kept = fleet_doc()
+  local decoded = 0
+  for i, d in ipairs(kept.functions) do kept.functions[i] = store.entry(d) end
+  local parts = html.render(kept, { parts = true, decode = function(e)
+    decoded = decoded + 1
+    return store.doc(e)
+  end })
+  t.eq(type(parts), "table")
+  t.eq(decoded, 3, "each report decoded once, for its section")
+  t.eq(table.concat(parts), html.render(whole))
+end)
+
 -- triage.series ------------------------------------------------------------------------
 
 local function task(value) return { done = true, results = table.pack(value) } end
