@@ -42,7 +42,7 @@ border-radius:12px;background:var(--bg);cursor:pointer}
 table{border-collapse:collapse;width:100%;margin:8px 0 16px}
 th,td{text-align:left;padding:5px 8px;border-bottom:1px solid var(--line);vertical-align:top}
 table.fleet td:nth-child(-n+4){white-space:nowrap}
-th{font-size:12.5px;color:var(--muted);font-weight:600}
+th{font-size:12.5px;color:var(--muted);font-weight:600;white-space:nowrap}
 th button{font:inherit;color:inherit;background:none;border:0;padding:0;cursor:pointer}
 th[aria-sort="ascending"] button::after{content:" \25B2"}
 th[aria-sort="descending"] button::after{content:" \25BC"}
