@@ -48,12 +48,13 @@ function M.parse(args, spec)
     end
     i = i + 1
   end
-  local formats = spec.formats or { text = true, json = true }
-  if not formats[opts.format] then
+  if spec.formats and not spec.formats[opts.format] then
     local names = {}
-    for name in pairs(formats) do names[#names + 1] = name end
+    for name in pairs(spec.formats) do names[#names + 1] = name end
     table.sort(names)
     return nil, ("invalid --format '%s': %s"):format(opts.format, table.concat(names, ", "))
+  elseif not spec.formats and opts.format ~= "text" and opts.format ~= "json" then
+    return nil, ("invalid --format '%s': text or json"):format(opts.format)
   end
   return opts
 end

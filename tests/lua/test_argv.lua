@@ -29,4 +29,14 @@ t.test("help wins, and every usage problem is one line naming it", function()
   t.eq(problem, "unexpected argument 'stray': u")
 end)
 
+t.test("many positionals, in order, and a command's own formats", function()
+  local spec = { usage = "u", many = "files", values = { ["--format"] = "string" },
+                 formats = { text = true, html = true } }
+  t.eq(argv.parse({ "a.json", "--format", "html", "b.json" }, spec),
+       { files = { "a.json", "b.json" }, format = "html" })
+  local opts, problem = argv.parse({ "--format", "json" }, spec)
+  t.eq(opts, nil)
+  t.eq(problem, "invalid --format 'json': html, text")
+end)
+
 return t.run()
