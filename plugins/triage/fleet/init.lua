@@ -20,6 +20,7 @@
 -- rate limiter.
 local aws = require("runbook.aws")
 local context = require("triage.context")
+local core = require("runbook.core")
 local enumerate = require("triage.fleet.enumerate")
 local exit = require("triage.exit")
 local finding = require("triage.finding")
@@ -245,6 +246,9 @@ function M.main(items, opts, env)
   local all_pairs = targets.pairs(identities, regions_for(env))
   local mine = targets.shard(all_pairs, opts.fleet.shard)
   runbook.catch_interrupt()
+  -- the published rates keep a fleet within its quotas; adaptive retries slow a target
+  -- down further if AWS throttles it anyway (an operator's AWS_RETRY_MODE stands)
+  core.set_retry_mode("adaptive")
   local meter = progress.new(#mine)
   local t0 = runbook.clock()
   local fns = {}
