@@ -145,6 +145,12 @@ def transplant(kind, name, account, region):
     part = json.loads(text)
     if kind in SYMPTOMS:
         part['cloudwatch']['metrics'] += symptom_metrics(name, *SYMPTOMS[kind])
+    if part['lambda']['functions'][name].get('url_configs'):
+        # a function URL that answers 403 is counted by Lambda as Url4xxCount when called
+        part.setdefault('cloudwatch', {}).setdefault('metrics', []).append(
+            {'Namespace': 'AWS/Lambda', 'MetricName': 'Url4xxCount',
+             'Dimensions': {'FunctionName': name}, 'Unit': 'Count',
+             'series': _series([3] * 12)})
     return part
 
 
