@@ -129,8 +129,11 @@ void rb_client_free(rb_client *c) {
 static call *find_shared(rb_client *c, const char *key) {
   for (call *k = c->calls; k; k = k->next) {
     int failed_transiently = k->state == CALL_DONE && !k->result && k->err.retryable;
-    if (!k->write && !k->forgotten && !failed_transiently && strcmp(k->key, key) == 0)
+    if (!k->write && !k->forgotten && !failed_transiently && strcmp(k->key, key) == 0) {
+      if (k->state == CALL_DONE)
+        k->used = ++c->tick; /* shared again: kept longer (client_keep_result) */
       return k;
+    }
   }
   return NULL;
 }
@@ -250,15 +253,13 @@ int rb_client_call_to(rb_client *c, const rb_client_target *to, const char *serv
   k->client = c;
   k->next = c->calls;
   c->calls = k;
+  client_active_add(c, k);
   c->stats.calls++;
   return 0;
 }
 
 int rb_client_pending(const rb_client *c) {
-  int n = 0;
-  for (const call *k = c->calls; k; k = k->next)
-    if (k->state != CALL_DONE)
-      n++;
+  int n = c->nactive;
   for (const delivery *d = c->deliveries; d; d = d->next)
     n++;
   return n;

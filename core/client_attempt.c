@@ -88,7 +88,9 @@ static void note_paced(rb_client *c, call *k, double wait) {
 
 void client_start_due_attempts(rb_client *c) {
   double now = client_wall_now();
-  for (call *k = c->calls; k; k = k->next) {
+  call *next;
+  for (call *k = c->active; k; k = next) {
+    next = k->act_next; /* starting k may finish it at once (and take it off the list) */
     if (k->state != CALL_WAITING || k->not_before > now)
       continue;
     /* Adaptive mode's limiter and the operation's published rate hand out the send token
@@ -114,7 +116,7 @@ void client_start_due_attempts(rb_client *c) {
 
 double client_next_due(const rb_client *c) {
   double due = -1;
-  for (const call *k = c->calls; k; k = k->next)
+  for (const call *k = c->active; k; k = k->act_next)
     if (k->state == CALL_WAITING && (due < 0 || k->not_before < due))
       due = k->not_before;
   return due;

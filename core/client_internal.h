@@ -80,6 +80,10 @@ typedef struct target {
 
 typedef struct call {
   struct call *next;
+  /* the calls not yet done, which the loop scans (client.active): a fleet's thousands of
+   * finished calls stay in `next` for sharing but cost the loop nothing */
+  struct call *act_prev, *act_next;
+  int in_active;
   struct rb_client *client;
   target *to;
   char *service;
@@ -88,7 +92,10 @@ typedef struct call {
   char *key;    /* target, service, operation, params: sharing lookups */
   int write;
   int forgotten; /* a finished read no later call may share (rb_client_forget_reads) */
-  int approval;  /* a write: the index of the approval it spent, else -1 */
+  size_t cost;   /* a kept result's estimated bytes (client_keep_result) */
+  unsigned long long used; /* when it was last finished or shared: the eviction order */
+  int pending;  /* deliveries still queued for it: its result must stay until then */
+  int approval; /* a write: the index of the approval it spent, else -1 */
   int approval_scope; /* the scope that approval belongs to */
   rb_proto_request req;
   int attempt;       /* attempts started so far */
@@ -129,6 +136,10 @@ struct rb_client {
   cred_set *sets;            /* every credential set used so far */
   target *targets;           /* every (set, region) pair used so far */
   call *calls;
+  call *active; /* the calls not done yet (act_next), newest first */
+  int nactive;
+  size_t kept_bytes;       /* estimated bytes of the results kept for sharing */
+  unsigned long long tick; /* a counter for call->used */
   delivery *deliveries, **deliveries_tail;
   cJSON *recording;   /* array of exchanges, when recording */
   long long run_time; /* the run's reference clock: fixed, recorded, replayed */
@@ -154,6 +165,14 @@ double client_random01(rb_client *c);
 
 /* client_deliver.c */
 void client_finish(rb_client *c, call *k, cJSON *result, const rb_error *err);
+/* Puts a new call on, and a finished one off, the list the loop scans. */
+void client_active_add(rb_client *c, call *k);
+void client_active_remove(rb_client *c, call *k);
+/* Finished reads keep their results for identical later reads within this many
+ * (estimated) bytes; past it, those shared least recently are forgotten first. */
+#define CLIENT_KEEP_BYTES ((size_t)8 << 20)
+/* Marks k's result as used now and, when over budget, forgets the least recently used. */
+void client_keep_result(rb_client *c, call *k);
 void client_queue_delivery(rb_client *c, call *k, waiter *w);
 int client_deliver_all(rb_client *c); /* runs the callbacks; returns how many ran */
 
