@@ -29,6 +29,11 @@ int rb_write_all(int fd, const void *data, size_t len) {
 }
 
 int rb_replace_file(const char *path, const void *data, size_t len, mode_t mode) {
+  return rb_replace_file_parts(path, &data, &len, 1, mode);
+}
+
+int rb_replace_file_parts(const char *path, const void *const *parts, const size_t *lens,
+                          size_t n, mode_t mode) {
   static const char suffix[] = ".tmp-XXXXXX";
   size_t plen = strlen(path);
   char *tmp = malloc(plen + sizeof suffix);
@@ -41,7 +46,13 @@ int rb_replace_file(const char *path, const void *data, size_t len, mode_t mode)
   if (fd < 0) {
     err = errno;
   } else {
-    if (fchmod(fd, mode) != 0 || rb_write_all(fd, data, len) != 0 || fsync(fd) != 0)
+    errno = 0;
+    if (fchmod(fd, mode) != 0)
+      err = errno;
+    for (size_t i = 0; !err && i < n; i++)
+      if (rb_write_all(fd, parts[i], lens[i]) != 0)
+        err = errno ? errno : EIO;
+    if (!err && fsync(fd) != 0)
       err = errno ? errno : EIO;
     if (close(fd) != 0 && !err)
       err = errno;

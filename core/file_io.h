@@ -18,4 +18,9 @@ int rb_write_all(int fd, const void *data, size_t len);
  * the step that failed. */
 int rb_replace_file(const char *path, const void *data, size_t len, mode_t mode);
 
+/* The same with the content given as n parts written one after another (a large report
+ * need not be joined into one buffer first). */
+int rb_replace_file_parts(const char *path, const void *const *parts, const size_t *lens,
+                          size_t n, mode_t mode);
+
 #endif

@@ -80,12 +80,31 @@ static int report_sparkline(lua_State *L) {
   return 3;
 }
 
+/* write_file(path, text | {text, ...}) -> true | nil, "cannot write PATH: reason": the
+ * parts are written in order into the temporary file, never joined in memory. */
 static int report_write_file(lua_State *L) {
-  size_t plen, len;
+  size_t plen;
   const char *path = luaL_checklstring(L, 1, &plen);
-  const char *data = luaL_checklstring(L, 2, &len);
   luaL_argcheck(L, plen > 0 && strlen(path) == plen, 1, "a file path");
-  int err = rb_replace_file(path, data, len, 0644);
+  size_t n = 1;
+  if (lua_istable(L, 2))
+    n = (size_t)luaL_len(L, 2);
+  else
+    luaL_checkstring(L, 2);
+  const void **parts = lua_newuserdatauv(L, (n ? n : 1) * sizeof *parts, 0);
+  size_t *lens = lua_newuserdatauv(L, (n ? n : 1) * sizeof *lens, 0);
+  if (lua_istable(L, 2)) {
+    for (size_t i = 0; i < n; i++) {
+      lua_geti(L, 2, (lua_Integer)i + 1);
+      luaL_argcheck(L, lua_type(L, -1) == LUA_TSTRING, 2,
+                    "a string or a list of strings");
+      parts[i] = lua_tolstring(L, -1, &lens[i]);
+      lua_pop(L, 1); /* the string stays alive in the table */
+    }
+  } else {
+    parts[0] = lua_tolstring(L, 2, &lens[0]);
+  }
+  int err = rb_replace_file_parts(path, parts, lens, n, 0644);
   if (err) {
     lua_pushnil(L);
     lua_pushfstring(L, "cannot write %s: %s", path, strerror(err));

@@ -424,11 +424,16 @@ function M.render(doc, opts)
   return M.text(doc, opts.output == nil and M.use_color(opts))
 end
 
---- Writes the rendered report where it goes: opts.output (atomically) or stdout.
+--- Writes the rendered report (a string, or a list of strings written in turn, never
+--- joined) where it goes: opts.output (atomically) or stdout.
 --- -> true | nil, "cannot write FILE: reason"
 function M.emit(rendered, opts)
   if opts.output then return term.write_file(opts.output, rendered) end
-  io.stdout:write(rendered)
+  if type(rendered) == "table" then
+    for _, part in ipairs(rendered) do io.stdout:write(part) end
+  else
+    io.stdout:write(rendered)
+  end
   return true
 end
 

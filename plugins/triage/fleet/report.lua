@@ -6,10 +6,11 @@
 -- line per function, then each failing function's own report. JUnit and SARIF take the
 -- same per-function list as for one function (triage.junit, triage.sarif). `runbook merge`
 -- builds the same document from shard reports (merge()). While it is built, the document's
--- `functions` are entries of triage.fleet.store (each report as JSON text and a summary);
--- materialize() gives the document with every report decoded.
+-- `functions` are entries of triage.fleet.store (each report as JSON text and a summary),
+-- decoded one at a time, or all at once for JUnit and SARIF.
 local exit = require("triage.exit")
 local finding = require("triage.finding")
+local html = require("triage.html")
 local json = require("runbook.json")
 local junit = require("triage.junit")
 local report = require("triage.report")
@@ -207,8 +208,9 @@ function M.markdown(doc)
   return table.concat(out, "\n") .. "\n"
 end
 
--- The fleet document as JSON, one function at a time: encoding a thousand reports in one
--- call would hold the whole document twice more (as cJSON and as text) at once.
+-- The fleet document as JSON, as a list of parts: the head, then each function's kept text.
+-- Encoding a thousand reports in one call, or joining the parts, would hold the whole
+-- document again (as cJSON and as text) at once.
 local PLACEHOLDER = "@@runbook:functions@@"
 
 function M.json(doc)
@@ -216,20 +218,16 @@ function M.json(doc)
   doc.functions = PLACEHOLDER
   local head = assert(json.encode(doc, { pretty = true }))
   doc.functions = functions
-  local parts = {}
-  for i, e in ipairs(functions) do parts[i] = "    " .. e.text end
-  local list = #parts == 0 and "[]" or ("[\n" .. table.concat(parts, ",\n") .. "\n  ]")
   local key = '"functions": "' .. PLACEHOLDER .. '"'
   local at, stop = head:find(key, 1, true)
-  return head:sub(1, at - 1) .. '"functions": ' .. list .. head:sub(stop + 1) .. "\n"
-end
-
---- The document with every function's report decoded (what the JSON says, as tables).
-function M.materialize(doc)
-  local out = {}
-  for k, v in pairs(doc) do out[k] = v end
-  out.functions = json.array(store.docs(doc.functions))
-  return out
+  local out = { head:sub(1, at - 1), '"functions": [' }
+  for i, e in ipairs(functions) do
+    out[#out + 1] = i == 1 and "\n    " or ",\n    "
+    out[#out + 1] = e.text
+  end
+  out[#out + 1] = #functions > 0 and "\n  ]" or "]"
+  out[#out + 1] = head:sub(stop + 1) .. "\n"
+  return out -- parts: report.emit writes them one after another
 end
 
 --- The fleet document in opts.format.
@@ -239,7 +237,9 @@ function M.render(doc, opts)
   if f == "markdown" then return M.markdown(doc) end
   if f == "junit" then return junit.render(store.docs(doc.functions), opts.fail_on or "fail") end
   if f == "sarif" then return sarif.render(store.docs(doc.functions)) end
-  if f ~= "text" then return report.render(M.materialize(doc), opts) end -- html: either kind
+  if f == "html" then -- each function's report decoded as its section is drawn
+    return html.render(doc, { decode = store.doc, parts = true })
+  end
   return M.text(doc, opts.output == nil and report.use_color(opts))
 end
 
