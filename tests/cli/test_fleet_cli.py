@@ -78,8 +78,9 @@ class FleetTest(CliTestCase):
     def setUpClass(cls):
         cls.until = time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime(time.time() - 5))
 
-    def fleet(self, fake, *args):
-        return self.rb(fake, 'triage.lua', '--all', '--until', self.until, *args, timeout=180)
+    def fleet(self, fake, *args, **env):
+        return self.rb(fake, 'triage.lua', '--all', '--until', self.until, *args, timeout=180,
+                       **env)
 
     def test_symptom_function_equals_its_single_triage_and_idle_faults_are_found(self):
         with fake_aws(fleet_world()) as fake:
@@ -310,9 +311,16 @@ class FleetTest(CliTestCase):
     def test_no_usable_target_is_a_runtime_error(self):
         with fake_aws(fleet_world()) as fake:
             r = self.fleet(fake, '--accounts', '999999999999', '--role-name', 'fleet-ro')
+            none = self.fleet(fake, creds=False, HOME=self.dir, AWS_EC2_METADATA_DISABLED='true')
         self.assertEqual(r.code, 3, repr(r))
-        self.assertIn('target 999999999999 us-east-1: cannot assume '
-                      'arn:aws:iam::999999999999:role/fleet-ro: AccessDenied', r.out)
+        self.assertEqual(r.out, '')
+        self.assertEqual(len(r.err.strip().splitlines()), 1, repr(r))
+        self.assertIn('runbook: 999999999999 us-east-1: cannot assume '
+                      'arn:aws:iam::999999999999:role/fleet-ro: AccessDenied', r.err)
+        self.assertEqual(none.code, 3, repr(none))
+        self.assertEqual(none.out, '')
+        self.assertEqual(len(none.err.strip().splitlines()), 1, repr(none))
+        self.assertIn('cannot use the current credentials: NoCredentials', none.err)
 
     def test_usage_errors_are_one_line_exit_2(self):
         cases = [

@@ -104,9 +104,12 @@ class GenWorldTest(CliTestCase):
         self.assertEqual(len(expect), 4)
         for arn, want in expect.items():
             self.assertEqual(states[arn][want['steps'][0]], want['status'], arn)
-        wrong = json.loads(bad.stdout)
-        self.assertEqual({t['status'] for t in wrong['targets']}, {'error'})
-        self.assertTrue(all('AccessDenied' in t['error'] for t in wrong['targets']))
+        # no account could be assumed: nothing was read, exit 3 and one line per target
+        self.assertEqual(bad.returncode, 3, bad.stderr)
+        self.assertEqual(bad.stdout, '')
+        lines = bad.stderr.strip().splitlines()
+        self.assertEqual(len(lines), len(ACCOUNTS.split(',')) * len(REGIONS.split(',')))
+        self.assertTrue(all('AccessDenied' in line for line in lines), lines)
 
     def test_generation_is_deterministic_and_spreads_over_regions(self):
         _, first, expect = self.generate(40, 0.25)

@@ -271,6 +271,18 @@ function M.main(items, opts, env)
     done[#done + 1] = { key = e, region = "*", status = "error", error = e, docs = {},
                         functions = 0 }
   end
+  local failed = 0
+  for _, t in ipairs(done) do
+    if t.status == "error" then failed = failed + 1 end
+  end
+  if failed > 0 and failed == #done and not runbook.interrupted() then
+    -- nothing could be read (no credentials, no account assumable): as for one function,
+    -- the reason on stderr, one line per target, and no report
+    for _, t in ipairs(done) do
+      io.stderr:write(("runbook: %s %s: %s\n"):format(t.account or "-", t.region, t.error))
+    end
+    return exit.RUNTIME
+  end
   local doc = fleet_report.build(done, { window = env.window, now = env.now,
     duration = runbook.clock() - t0, shard = opts.fleet.shard, throttles = meter:throttles() })
   local written, unwritten = report.emit(fleet_report.render(doc, opts), opts)
