@@ -335,8 +335,9 @@ class FleetTest(CliTestCase):
             (['--all', '--regions', 'us-east-1', '--all-regions'], '--regions and --all-regions'),
             (['--all', '--accounts', '/nonexistent/ids', '--role-name', 'r'],
              "invalid --accounts '/nonexistent/ids': not a list of 12-digit account ids"),
-            (['--all', '--accounts', self.write('ids.txt', '111111111111\n12345\n'),
-              '--role-name', 'r'], "line 2: '12345' is not a 12-digit account id"),
+            (['--all', '--accounts', self.write('ids.txt', '# ids\n111111111111, 222222222222\n'
+                                               '12345\n'),
+              '--role-name', 'r'], "line 3: '12345' is not a 12-digit account id"),
         ]
         with fake_aws(fleet_world()) as fake:
             for args, message in cases:

@@ -28,14 +28,15 @@ local function read_accounts(path, out)
     return nil, ("invalid --accounts '%s': not a list of 12-digit account ids, and not a "
       .. "readable file (%s)"):format(path, tostring(why))
   end
-  local n = 0
+  local n, line_no = 0, 0
   for line in fh:lines() do
+    line_no = line_no + 1
     line = line:gsub("#.*$", "")
     for id in line:gmatch("[^,%s]+") do
       n = n + 1
       if not is_account(id) then
         fh:close()
-        return nil, ("%s line %d: '%s' is not a 12-digit account id"):format(path, n, id)
+        return nil, ("%s line %d: '%s' is not a 12-digit account id"):format(path, line_no, id)
       end
       out[#out + 1] = id
     end
