@@ -101,15 +101,19 @@ local function describe(err)
   return (err.code or "Error") .. ": " .. tostring(err.message)
 end
 
--- Sweeps one batch: each function gets its series, symptoms and mode. -> true | nil, err
+-- Sweeps one batch: each function gets its series, symptoms and mode. The account-wide
+-- series are the same for every batch: the first batch reads them, the others reuse them.
+-- -> true | nil, err
 local function sweep_batch(target, batch, plan, env)
   local list = {}
   for i, fn in ipairs(batch) do list[i] = { name = fn.config.FunctionName } end
-  local by_fn, by_api = sweep.read(target.api, list, plan.names, plan.account_names,
-    apis_of(batch), env.window)
+  local by_fn, by_api, account = sweep.read(target.api, list, plan.names,
+    plan.account_series and {} or plan.account_names, apis_of(batch), env.window)
   if not by_fn then return nil, by_api end
+  plan.account_series = plan.account_series or account
   for _, fn in ipairs(batch) do
     fn.series = by_fn[fn.config.FunctionName] or {}
+    for k, v in pairs(plan.account_series) do fn.series[k] = v end
     fn.symptoms = sweep.symptoms(fn.series, fn.config, api_errors_of(fn, by_api), plan)
     fn.mode = (env.fleet.deep or #fn.symptoms > 0) and "full" or "config"
   end
@@ -131,7 +135,7 @@ local function pipeline(target, fns, items, env, meter, out)
     for first = 1, #fns, size do
       local batch, failures = read_functions(target, { table.unpack(fns, first,
         math.min(#fns, first + size - 1)) }, env)
-      meter:add_total(#batch - math.min(size, #fns - first + 1))
+      meter:drop(math.min(size, #fns - first + 1) - #batch)
       for _, f in ipairs(failures) do
         out.errors = out.errors or {}
         out.errors[#out.errors + 1] = f.fn.config.FunctionName .. ": " .. describe(f.err)
@@ -141,17 +145,7 @@ local function pipeline(target, fns, items, env, meter, out)
         out.status, out.error = "error", "cannot read the metrics (GetMetricData): " .. describe(err)
         break
       end
-      plan.account_names = {} -- the account-wide series are the same for every batch:
-      for _, fn in ipairs(batch) do -- keep the first batch's
-        if not plan.account_series then
-          plan.account_series = {}
-          for _, n in ipairs(account_names) do
-            plan.account_series["account_metric:" .. n] = fn.series["account_metric:" .. n]
-          end
-        end
-        for k, v in pairs(plan.account_series) do fn.series[k] = v end
-        ready[#ready + 1] = fn
-      end
+      for _, fn in ipairs(batch) do ready[#ready + 1] = fn end
       while #ready - taken > 2 * size and not runbook.interrupted() do runbook.sleep(0.05) end
     end
     producing = false
@@ -187,9 +181,7 @@ local function run_target(pair, items, env, meter)
                 label = pair.identity.label, docs = {}, status = "ok", functions = 0 }
   local api = aws.scope(targets.scope_opts(pair))
   local function failed(what, err)
-    out.status = "error"
-    out.error = ("%s: %s: %s"):format(what, type(err) == "table" and (err.code or "Error")
-      or "Error", type(err) == "table" and tostring(err.message) or tostring(err))
+    out.status, out.error = "error", what .. ": " .. describe(err)
     return out
   end
   local who, err = api.sts.GetCallerIdentity{}
@@ -208,7 +200,7 @@ local function run_target(pair, items, env, meter)
   for i, cfg in ipairs(fns_cfg) do
     fns[i] = { config = cfg, mappings = mappings[cfg.FunctionArn] or {} }
   end
-  meter:add_total(#fns)
+  meter:listed_target(#fns)
   pipeline(target, fns, items, env, meter, out)
   return out
 end
@@ -225,8 +217,8 @@ local function regions_for(env)
       local list, err = enumerate.regions(aws.scope(opts))
       cache[who.key] = list or {}
       if not list then
-        env.region_errors[#env.region_errors + 1] = ("%s: cannot list regions: %s: %s")
-          :format(who.label, tostring(err and err.code), tostring(err and err.message))
+        env.region_errors[#env.region_errors + 1] = ("%s: cannot list regions: %s")
+          :format(who.label, describe(err))
       end
     end
     return cache[who.key]
@@ -284,7 +276,7 @@ function M.main(items, opts, env)
     return exit.RUNTIME
   end
   local doc = fleet_report.build(done, { window = env.window, now = env.now,
-    duration = runbook.clock() - t0, shard = opts.fleet.shard, throttles = meter:throttles() })
+    duration = runbook.clock() - t0, shard = opts.fleet.shard })
   local written, unwritten = report.emit(fleet_report.render(doc, opts), opts)
   if not written then
     io.stderr:write("runbook: ", unwritten, "\n")

@@ -4,8 +4,8 @@
 --
 -- Drawn only when stderr is a terminal (a CI log gets the report, not a stream of carriage
 -- returns), twice a second, by a task of its own; finish() leaves the last state. Counts come
--- from the fleet (functions) and the core (calls, and throttling answers the retry layer
--- absorbed when the core reports them).
+-- from the fleet (functions, targets) and the core (calls, and the throttling answers the
+-- retry layer absorbed: core.stats()).
 local core = require("runbook.core")
 local runbook = require("runbook")
 local term = require("runbook.report")
@@ -14,13 +14,6 @@ local M = {}
 
 local Meter = {}
 Meter.__index = Meter
-
---- The core's count of throttling answers that were retried, or 0 when it keeps none.
-local function core_throttles()
-  if type(core.limiter_stats) ~= "function" then return 0 end
-  local ok, s = pcall(core.limiter_stats)
-  return ok and type(s) == "table" and tonumber(s.throttles) or 0
-end
 
 --- A meter for `targets` targets; it draws only on a terminal.
 function M.new(targets)
@@ -37,17 +30,19 @@ function M.new(targets)
   return self
 end
 
-function Meter:add_total(n)
+--- A target's functions are listed: n of them (to triage, until some are filtered out).
+function Meter:listed_target(n)
+  self.listed = self.listed + 1
   self.total = self.total + n
-  if n > 0 then self.listed = self.listed + 1 end
+end
+
+--- n functions fewer to triage (filtered out by tag, or unreadable).
+function Meter:drop(n)
+  self.total = self.total - n
 end
 
 function Meter:done_one()
   self.done = self.done + 1
-end
-
-function Meter.throttles()
-  return core_throttles()
 end
 
 --- The line as it would be drawn now.
@@ -55,7 +50,7 @@ function Meter:line()
   local stats = core.stats()
   return ("fleet: %d/%d functions · %d of %d targets listed · %d calls · %d throttles "
     .. "absorbed · %d s"):format(self.done, self.total, self.listed, self.targets,
-    stats.calls, self.throttles(), math.floor(runbook.clock() - self.t0))
+    stats.calls, stats.throttles, math.floor(runbook.clock() - self.t0))
 end
 
 function Meter:draw()

@@ -53,7 +53,7 @@ local function verdict_of(entries, targets)
 end
 
 --- The fleet document from the finished targets (triage.fleet; their `docs` are store
---- entries) and meta {window, now, duration, shard, throttles}.
+--- entries) and meta {window, now, duration, shard}.
 function M.build(done, meta)
   local docs, targets = {}, {}
   for _, t in ipairs(done) do
@@ -75,7 +75,7 @@ function M.build(done, meta)
     shard = meta.shard,
     duration_ms = math.floor((meta.duration or 0) * 1000 + 0.5),
     api = { calls = stats.calls, shared = stats.shared, attempts = stats.attempts,
-            retries = stats.retries, throttles = meta.throttles or 0 },
+            retries = stats.retries, throttles = stats.throttles },
   }
 end
 

@@ -98,8 +98,9 @@ end
 --- Reads `names` ("NAME:STAT") for every function, the account-wide `account_names` and
 --- the error metrics of `apis` over the window. functions: { {name = FunctionName}, ... };
 --- apis: { {kind = "rest"|"http", id, name}, ... }.
---- -> { [fn name] = { ["metric:NAME:STAT"] = series, ["account_metric:NAME:STAT"] = series } },
----    { [api id] = { errors4 = n, errors5 = n } }, calls | nil, err
+--- -> { [fn name] = { ["metric:NAME:STAT"] = series } },
+---    { [api id] = { errors4 = n, errors5 = n } },
+---    { ["account_metric:NAME:STAT"] = series } | nil, err
 function M.read(api, functions, names, account_names, apis, window)
   local period = metrics.period_for(window.seconds or (window.finish - window.start))
   local queries, wanted, account = {}, {}, {}
@@ -141,10 +142,7 @@ function M.read(api, functions, names, account_names, apis, window)
       by_api[w.api][w.key] = series_of(r, w.key, "Sum", period).total
     end
   end
-  for _, series in pairs(by_fn) do
-    for k, v in pairs(account) do series[k] = v end
-  end
-  return by_fn, by_api, math.ceil(#queries / M.batch)
+  return by_fn, by_api, account
 end
 
 local function total(s) return s and s.total or 0 end
