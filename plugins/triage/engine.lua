@@ -438,10 +438,15 @@ local function finish(item, timeout)
   end
 end
 
-local function run_all(items, run, timeout)
-  runbook.catch_interrupt() -- Ctrl-C stops the steps; this task reports what they found
+-- Starts every item's step at once, then collects each in report order.
+local function run_items(items, run, timeout)
   for _, item in ipairs(items) do start(item, run, timeout) end
   for _, item in ipairs(items) do finish(item, timeout) end
+end
+
+local function run_all(items, run, timeout)
+  runbook.catch_interrupt() -- Ctrl-C stops the steps; this task reports what they found
+  run_items(items, run, timeout)
 end
 
 --- Runs the planned steps on `run` (a fleet's function) and returns fresh items, each with
@@ -453,8 +458,7 @@ function M.run_steps(items, run, timeout, skip)
     out[i] = { id = item.id, step = item.step, args = item.args,
                finding = item.finding or (skip and skip[item.id]) }
   end
-  for _, item in ipairs(out) do start(item, run, timeout) end
-  for _, item in ipairs(out) do finish(item, timeout) end
+  run_items(out, run, timeout)
   return out
 end
 
@@ -469,8 +473,7 @@ local function rerun(item, run, since, timeout)
   local fresh = context.new_run({ name = run.function_name, qualifier = run.qualifier,
     account = run.account, partition = run.partition }, run.region, window, now)
   local again = { id = item.id, step = item.step, args = item.args }
-  start(again, fresh, timeout)
-  finish(again, timeout)
+  run_items({ again }, fresh, timeout)
   local invocations = context.evidence_of(fresh)["metric:Invocations:Sum"]
   local traffic = type(invocations) == "table" and not invocations.failed
     and (invocations.total or 0) > 0
